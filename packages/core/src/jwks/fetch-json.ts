@@ -1,0 +1,90 @@
+/**
+ * A bounded GET for JSON documents from the authorization server (JWKS, discovery metadata).
+ * The timeout covers connecting, headers and body; the size limit is enforced while reading, so an
+ * oversized or endless body is cut off without being buffered. Redirects are refused unless allowed.
+ */
+export interface FetchLimits {
+  readonly timeoutMs: number
+  readonly maxBytes: number
+  readonly followRedirects: boolean
+  readonly headers: Readonly<Record<string, string>>
+  readonly fetch: typeof globalThis.fetch
+}
+
+export interface FetchedJson {
+  readonly body: unknown
+  readonly maxAgeSeconds: number | undefined
+}
+
+/** Failure talking to the authorization server: becomes a 503 upstream, never a 401. */
+export class UpstreamError extends Error {
+  override readonly name = 'UpstreamError'
+  /** HTTP status when the server answered; callers may treat 404 as "try the next location". */
+  readonly httpStatus: number | undefined
+  constructor(message: string, options: { cause?: unknown; httpStatus?: number } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    this.httpStatus = options.httpStatus
+  }
+}
+
+export async function fetchJson(url: string, limits: FetchLimits): Promise<FetchedJson> {
+  const signal = AbortSignal.timeout(limits.timeoutMs)
+  let response: Response
+  try {
+    response = await limits.fetch(url, {
+      method: 'GET',
+      headers: { accept: 'application/json', ...limits.headers },
+      redirect: limits.followRedirects ? 'follow' : 'manual',
+      signal,
+    })
+  } catch (cause) {
+    throw new UpstreamError(signal.aborted ? `timed out after ${limits.timeoutMs} ms` : 'request failed', { cause })
+  }
+  if (response.status !== 200) {
+    await response.body?.cancel().catch(() => {})
+    throw new UpstreamError(`unexpected HTTP status ${response.status}`, { httpStatus: response.status })
+  }
+  const declared = Number(response.headers.get('content-length'))
+  if (Number.isFinite(declared) && declared > limits.maxBytes) {
+    await response.body?.cancel().catch(() => {})
+    throw new UpstreamError(`response larger than ${limits.maxBytes} bytes`)
+  }
+  const text = await readLimited(response, limits.maxBytes, signal, limits.timeoutMs)
+  let body: unknown
+  try {
+    body = JSON.parse(text)
+  } catch (cause) {
+    throw new UpstreamError('response is not JSON', { cause })
+  }
+  return { body, maxAgeSeconds: parseMaxAge(response.headers.get('cache-control')) }
+}
+
+async function readLimited(response: Response, maxBytes: number, signal: AbortSignal, timeoutMs: number): Promise<string> {
+  const reader = response.body?.getReader()
+  if (!reader) return ''
+  const chunks: Uint8Array[] = []
+  let total = 0
+  try {
+    for (;;) {
+      const { done, value } = await reader.read()
+      if (done) break
+      total += value.byteLength
+      if (total > maxBytes) throw new UpstreamError(`response larger than ${maxBytes} bytes`)
+      chunks.push(value)
+    }
+  } catch (cause) {
+    await reader.cancel().catch(() => {})
+    if (cause instanceof UpstreamError) throw cause
+    throw new UpstreamError(signal.aborted ? `timed out after ${timeoutMs} ms` : 'reading response failed', { cause })
+  }
+  return Buffer.concat(chunks, total).toString('utf8')
+}
+
+/** `max-age` of a `Cache-Control` header, unless `no-store`/`no-cache` forbid reuse. */
+function parseMaxAge(header: string | null): number | undefined {
+  if (header === null) return undefined
+  const directives = header.toLowerCase()
+  if (/(?:^|,)\s*(?:no-store|no-cache)\s*(?:,|$)/.test(directives)) return 0
+  const match = /(?:^|,)\s*max-age\s*=\s*"?(\d{1,10})"?\s*(?:,|$)/.exec(directives)
+  return match ? Number(match[1]) : undefined
+}

@@ -1,0 +1,53 @@
+/**
+ * Structural parsing of a compact JWS (RFC 7515 §7.1) before any key is looked up. Every byte is hostile:
+ * the size is bounded before any work, segments must be strict base64url (Node's decoder would silently
+ * skip stray characters), header and payload must be JSON objects.
+ */
+import { InvalidTokenError } from '../errors.js'
+import type { JsonValue } from '../types.js'
+
+export interface ParsedJws {
+  readonly header: Record<string, JsonValue>
+  readonly payload: Record<string, JsonValue>
+  /** ASCII bytes of `header.payload`, what the signature covers. */
+  readonly signingInput: Buffer
+  readonly signature: Buffer
+}
+
+const BASE64URL = /^[A-Za-z0-9_-]+$/
+
+export function parseCompactJws(token: string, maxLength: number): ParsedJws {
+  if (token.length > maxLength) throw new InvalidTokenError('token too large')
+  const first = token.indexOf('.')
+  const second = first === -1 ? -1 : token.indexOf('.', first + 1)
+  if (second === -1) throw new InvalidTokenError('malformed token')
+  if (token.indexOf('.', second + 1) !== -1) {
+    // Five segments is a JWE (RFC 7516 §7.1); we accept signed tokens only.
+    throw new InvalidTokenError(token.split('.').length === 5 ? 'encrypted tokens are not supported' : 'malformed token')
+  }
+  const headerPart = token.slice(0, first)
+  const payloadPart = token.slice(first + 1, second)
+  const signaturePart = token.slice(second + 1)
+  if (!BASE64URL.test(headerPart) || !BASE64URL.test(payloadPart) || !BASE64URL.test(signaturePart)) {
+    throw new InvalidTokenError(signaturePart === '' ? 'missing signature' : 'malformed token')
+  }
+  return {
+    header: decodeObject(headerPart, 'header'),
+    payload: decodeObject(payloadPart, 'payload'),
+    signingInput: Buffer.from(token.slice(0, second), 'latin1'),
+    signature: Buffer.from(signaturePart, 'base64url'),
+  }
+}
+
+function decodeObject(segment: string, what: string): Record<string, JsonValue> {
+  let value: unknown
+  try {
+    value = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'))
+  } catch (cause) {
+    throw new InvalidTokenError('malformed token', { cause: new Error(`${what} is not JSON`, { cause }) })
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new InvalidTokenError('malformed token', { cause: new Error(`${what} is not a JSON object`) })
+  }
+  return value as Record<string, JsonValue>
+}

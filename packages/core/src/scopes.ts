@@ -1,0 +1,81 @@
+/**
+ * Reading granted scopes from claims, and checking a route's required scopes (RFC 6750 §3.1,
+ * RFC 9068 §2.2.3, RFC 8693 §4.2).
+ */
+import { InsufficientScopeError, InvalidTokenError } from './errors.js'
+import type { AuthInfo, JsonValue } from './types.js'
+
+export type ScopeMode = 'all' | 'any'
+
+/** RFC 6749 §3.3 scope-token: also what keeps scope names safe inside a challenge's quoted-string. */
+const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/
+
+/**
+ * Builds a reader for the configured scope claims. Each entry is a claim name, or a dotted path into
+ * nested objects (`realm_access.roles`) when no top-level claim has that exact name. Values may be a
+ * space-delimited string or an array of strings; anything else makes the token invalid.
+ */
+export function compileScopeReader(sources: readonly string[]): (claims: Readonly<Record<string, JsonValue>>) => readonly string[] {
+  const paths = sources.map((source) => ({ source, segments: source.split('.') }))
+  return (claims) => {
+    let out: string[] | undefined
+    for (const { source, segments } of paths) {
+      const value = Object.hasOwn(claims, source) ? claims[source] : segments.length > 1 ? readPath(claims, segments) : undefined
+      if (value === undefined || value === null) continue
+      const scopes = toScopeList(value)
+      if (scopes === undefined) throw new InvalidTokenError('invalid scope claim')
+      out = out === undefined ? scopes : [...new Set([...out, ...scopes])]
+    }
+    return out ?? []
+  }
+}
+
+function readPath(claims: Readonly<Record<string, JsonValue>>, segments: readonly string[]): JsonValue | undefined {
+  let node: JsonValue | undefined = claims
+  for (const segment of segments) {
+    if (typeof node !== 'object' || node === null || Array.isArray(node) || !Object.hasOwn(node, segment)) return undefined
+    node = node[segment]
+  }
+  return node
+}
+
+function toScopeList(value: JsonValue): string[] | undefined {
+  if (typeof value === 'string') {
+    const parts = value.split(' ')
+    return parts.includes('') ? [...new Set(parts.filter((s) => s !== ''))] : [...new Set(parts)]
+  }
+  if (!Array.isArray(value)) return undefined
+  for (const item of value) if (typeof item !== 'string') return undefined
+  return [...new Set(value as string[])]
+}
+
+/** A compiled scope requirement: validate names once, check per request. */
+export type ScopeCheck = (auth: AuthInfo) => void
+
+export function compileScopeCheck(required: readonly string[], mode: ScopeMode = 'all'): ScopeCheck {
+  if (!Array.isArray(required) || required.length === 0) throw new TypeError('requireScopes: at least one scope is required')
+  for (const scope of required) {
+    if (typeof scope !== 'string' || !SCOPE_TOKEN.test(scope)) {
+      throw new TypeError(`requireScopes: invalid scope name ${JSON.stringify(scope)} (RFC 6749 §3.3)`)
+    }
+  }
+  if (mode !== 'all' && mode !== 'any') throw new TypeError('requireScopes: mode must be "all" or "any"')
+  const scopes = Object.freeze([...required])
+  return mode === 'all'
+    ? (auth) => {
+        for (const scope of scopes) if (!auth.scopes.includes(scope)) throw new InsufficientScopeError(scopes)
+      }
+    : (auth) => {
+        for (const scope of scopes) if (auth.scopes.includes(scope)) return
+        throw new InsufficientScopeError(scopes)
+      }
+}
+
+/**
+ * Throws {@link InsufficientScopeError} (403, `scope` naming `required`) unless `auth` holds all of them
+ * (`mode: 'all'`, the default) or at least one (`mode: 'any'`). Adapters compile the check once per route
+ * instead; this form is for ad-hoc checks in handlers.
+ */
+export function requireScopes(auth: AuthInfo, required: readonly string[], options: { mode?: ScopeMode } = {}): void {
+  compileScopeCheck(required, options.mode)(auth)
+}

@@ -1,0 +1,2 @@
+export type { FailureMode, RequestCounts, RotateOptions, SignOptions, TestIssuer, TestIssuerOptions } from './test-issuer.js'
+export { createTestIssuer } from './test-issuer.js'

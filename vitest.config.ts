@@ -1,0 +1,14 @@
+import { defineConfig } from 'vitest/config'
+
+// One runner for the whole workspace. Tests import the packages by name, so they exercise the built
+// `dist/` through each package's `exports` map, as users do; `pnpm test` builds first.
+export default defineConfig({
+  test: {
+    include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
+    testTimeout: 20_000,
+    hookTimeout: 30_000,
+    // The machine has 2 cores; real servers on loopback in every file do better with few workers.
+    maxWorkers: 2,
+    typecheck: { enabled: true, include: ['**/*.test-d.ts'], tsconfig: 'test/tsconfig.json' },
+  },
+})
