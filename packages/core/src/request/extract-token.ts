@@ -16,7 +16,8 @@ export interface TokenLocations {
 /** `Bearer` (any case), one or more spaces, then a b64token (RFC 6750 §2.1). */
 const BEARER_HEADER = /^[Bb][Ee][Aa][Rr][Ee][Rr] +([A-Za-z0-9\-._~+/]+=*)$/
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/
-const BEARER_SCHEME = /^bearer(?: |$)/i
+// Any whitespace after the scheme still means "a Bearer credential, malformed" (RFC 7235 allows only SP).
+const BEARER_SCHEME = /^bearer(?:\s|$)/i
 const BEARER_ANYWHERE = /(?:^|,)\s*bearer(?:\s|$)/i
 
 export interface ExtractedToken {
