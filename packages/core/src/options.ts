@@ -29,7 +29,8 @@ export interface GuardOptions {
   readonly jwksUri?: string
   /**
    * Allowed JWS algorithms. Default: every asymmetric algorithm (RS/PS/ES 256-512, EdDSA, Ed25519); with
-   * `secret`, HS256/384/512. `none` can never be allowed, and HS* only with `secret`.
+   * `secret`, those of HS256/384/512 the secret is long enough for. `none` can never be allowed, and HS* only
+   * with `secret`.
    */
   readonly algorithms?: readonly Algorithm[]
   /** Shared secret for HS* tokens, instead of a JWKS. At least as long as the hash output (RFC 7518 §3.2). */
@@ -193,7 +194,13 @@ export function resolveOptions(options: GuardOptions): ResolvedOptions {
     else fail('secret', 'must be a string, a Uint8Array or a secret KeyObject')
   }
 
-  const algorithmList = [...new Set(options.algorithms ?? (secret ? DEFAULT_SYMMETRIC_ALGORITHMS : DEFAULT_ASYMMETRIC_ALGORITHMS))]
+  // By default a secret serves the HS* it is long enough for (RFC 7518 §3.2): a 32-byte secret means HS256 only.
+  // When none fits, HS256 stays in so the length check below names the minimum.
+  const secretBytes = secret?.symmetricKeySize ?? 0
+  const secretDefaults = DEFAULT_SYMMETRIC_ALGORITHMS.filter((alg) => secretBytes >= (ALGORITHMS[alg].minSecretBytes ?? 0))
+  const symmetricDefaults = secretDefaults.length > 0 ? secretDefaults : DEFAULT_SYMMETRIC_ALGORITHMS.slice(0, 1)
+  const defaults = secret ? symmetricDefaults : DEFAULT_ASYMMETRIC_ALGORITHMS
+  const algorithmList = [...new Set(options.algorithms ?? defaults)]
   if (!Array.isArray(options.algorithms ?? algorithmList) || algorithmList.length === 0) fail('algorithms', 'must be a non-empty array')
   for (const alg of algorithmList) {
     if (!isAlgorithm(alg)) fail('algorithms', `contains unsupported algorithm ${JSON.stringify(alg)} ("none" is never allowed)`)

@@ -1,2 +1,10 @@
-export type { FailureMode, RequestCounts, RotateOptions, SignOptions, TestIssuer, TestIssuerOptions } from './test-issuer.js'
+export type {
+  FailureMode,
+  RequestCounts,
+  RotateOptions,
+  SigningAlgorithm,
+  SignOptions,
+  TestIssuer,
+  TestIssuerOptions,
+} from './test-issuer.js'
 export { createTestIssuer } from './test-issuer.js'
