@@ -1,0 +1,49 @@
+/**
+ * `bearerAuth`: verifies the request's bearer token with the core guard and sets `ctx.state.auth`. Failures
+ * are thrown as a `BearerError`, whose `status`, `expose` and `headers` Koa's `ctx.onerror` renders unaided.
+ */
+import type { AuthInfo, BearerRequest, Guard } from '@bearer-guard/core'
+import type { Context, Middleware } from 'koa'
+import { type BearerAuthOptions, resolveAuthOptions } from './options.js'
+
+/** The state `bearerAuth` adds. Koa's `DefaultState` is augmented with it; use it in your own state types too. */
+export interface BearerState {
+  /** The verified token; absent on public routes and optional-auth requests without a token. */
+  auth?: AuthInfo
+}
+
+declare module 'koa' {
+  interface DefaultState extends BearerState {}
+}
+
+/** Where `bearerAuth` leaves its guard for `requireScopes`; `Symbol.for` so two copies of this package agree. */
+const GUARD = Symbol.for('@bearer-guard/koa:guard')
+
+type WithGuard = { [GUARD]?: Guard }
+
+/** The guard of the last `bearerAuth` that ran on this request, if any. */
+export function guardOf(ctx: Context): Guard | undefined {
+  return (ctx as WithGuard)[GUARD]
+}
+
+function toBearerRequest(ctx: Context): BearerRequest {
+  const { req } = ctx
+  // `ctx.request.body` exists only with a body parser, and only matters for opt-in body tokens.
+  const body = (ctx.request as { body?: unknown }).body
+  return { method: req.method ?? ctx.method, url: ctx.originalUrl, headers: req.headers, rawHeaders: req.rawHeaders, body }
+}
+
+/**
+ * Middleware that authenticates every request reaching it. Build it once, at startup: the guard (and its
+ * JWKS and token caches) lives as long as the middleware.
+ */
+export function bearerAuth(options: BearerAuthOptions): Middleware {
+  const { guard, optional } = resolveAuthOptions(options, 'bearerAuth')
+  const authenticateOptions = { optional }
+  return async function bearerAuth(ctx, next) {
+    ;(ctx as WithGuard)[GUARD] = guard
+    const auth = await guard.authenticate(toBearerRequest(ctx), authenticateOptions)
+    if (auth !== undefined) ctx.state.auth = auth
+    await next()
+  }
+}
