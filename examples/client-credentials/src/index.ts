@@ -1,0 +1,11 @@
+export { authorizedFetch } from './authorized-fetch.js'
+export type { AccessToken, TokenClient, TokenClientOptions } from './token-client.js'
+export { createTokenClient } from './token-client.js'
+export type {
+  AuthorizationServerMetadata,
+  ClientCredentials,
+  HttpOptions,
+  TokenRequest,
+  TokenResponse,
+} from './token-endpoint.js'
+export { discover, requestToken } from './token-endpoint.js'

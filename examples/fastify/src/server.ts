@@ -1,0 +1,29 @@
+/** Starts the app on a port of 127.0.0.1 (or the given host), for `main.ts`, the demo and the tests. */
+import type { AddressInfo } from 'node:net'
+import type { GuardOptions } from '@bearer-guard/fastify'
+import { createApp } from './app.js'
+
+export interface ServerOptions extends GuardOptions {
+  /** Default 0: any free port. */
+  readonly port?: number
+  /** Default 127.0.0.1. */
+  readonly host?: string
+}
+
+export interface RunningServer {
+  /** `http://<host>:<port>`, no trailing slash. */
+  readonly url: string
+  close(): Promise<void>
+}
+
+export async function startServer({ port = 0, host = '127.0.0.1', ...guardOptions }: ServerOptions): Promise<RunningServer> {
+  const app = await createApp(guardOptions)
+  await app.listen({ port, host })
+  const address = app.server.address() as AddressInfo
+  return {
+    url: `http://${host}:${address.port}`,
+    close: async () => {
+      await app.close()
+    },
+  }
+}
