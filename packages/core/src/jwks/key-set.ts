@@ -4,7 +4,7 @@
  */
 import type { Algorithm } from '../jwt/algorithms.js'
 import type { VerificationKey } from '../jwt/signature.js'
-import { fingerprintOf, importKeyRecord, type KeyRecord } from './import-key.js'
+import { algorithmsFor, fingerprintOf, importKeyRecord, type KeyRecord } from './import-key.js'
 
 export interface KeyCandidate {
   readonly record: KeyRecord
@@ -70,7 +70,8 @@ export class KeySet {
         continue
       }
       const entry = jwk as Record<string, unknown>
-      const existing = reuse.get(fingerprintOf(entry))
+      // The fingerprint covers key material, not usage (key_ops, private members): reuse only a key still usable.
+      const existing = typeof algorithmsFor(entry, allowed) === 'string' ? undefined : reuse.get(fingerprintOf(entry))
       if (existing) {
         reuse.delete(existing.fingerprint)
         records.push(existing)
