@@ -13,7 +13,11 @@ export async function createApp(options: GuardOptions): Promise<FastifyInstance>
 
   app.setErrorHandler((error, _request, reply) => {
     // RFC 6750 §3: status and `WWW-Authenticate` challenge from the error, the error code in the body.
-    if (BearerError.is(error)) return reply.code(error.status).headers(error.headers).send(error.toJSON())
+    if (BearerError.is(error))
+      return reply
+        .code(error.status)
+        .headers({ ...error.headers })
+        .send(error.toJSON())
     app.log.error(error)
     return reply.code(500).send({ error: 'server_error' })
   })
