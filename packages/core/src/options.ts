@@ -245,6 +245,13 @@ export function resolveOptions(options: GuardOptions): ResolvedOptions {
   }
   if (options.validate !== undefined && typeof options.validate !== 'function') fail('validate', 'must be a function')
   if (options.onJwksFetch !== undefined && typeof options.onJwksFetch !== 'function') fail('onJwksFetch', 'must be a function')
+  const headers: unknown = options.fetchHeaders
+  if (
+    headers !== undefined &&
+    (typeof headers !== 'object' || headers === null || Array.isArray(headers) || Object.values(headers).some((v) => typeof v !== 'string'))
+  ) {
+    fail('fetchHeaders', 'must be an object of string header values')
+  }
   if (options.fetch !== undefined && typeof options.fetch !== 'function') fail('fetch', 'must be a function')
   if (options.clock !== undefined && typeof options.clock !== 'function') fail('clock', 'must be a function')
   for (const name of ['realm', 'resourceMetadata'] as const) {
