@@ -16,6 +16,12 @@ export interface ParsedJws {
 
 const BASE64URL = /^[A-Za-z0-9_-]+$/
 
+/** A length of 4n + 1 encodes no whole byte (RFC 4648 §4); Node's decoder would silently drop the extra character. */
+const isBase64url = (part: string): boolean => part.length % 4 !== 1 && BASE64URL.test(part)
+
+/** Invalid UTF-8 is refused (RFC 8259 §8.1), not replaced by U+FFFD; a BOM is kept, so JSON.parse refuses it too. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+
 export function parseCompactJws(token: string, maxLength: number): ParsedJws {
   if (token.length > maxLength) throw new InvalidTokenError('token too large')
   const first = token.indexOf('.')
@@ -28,9 +34,11 @@ export function parseCompactJws(token: string, maxLength: number): ParsedJws {
   const headerPart = token.slice(0, first)
   const payloadPart = token.slice(first + 1, second)
   const signaturePart = token.slice(second + 1)
-  if (!BASE64URL.test(headerPart) || !BASE64URL.test(payloadPart) || !BASE64URL.test(signaturePart)) {
+  if (!isBase64url(headerPart) || !isBase64url(payloadPart) || !BASE64URL.test(signaturePart)) {
     throw new InvalidTokenError(signaturePart === '' ? 'missing signature' : 'malformed token')
   }
+  // Decoded leniently, a signature with a dangling character would still verify (an ES384 one does).
+  if (signaturePart.length % 4 === 1) throw new InvalidTokenError('invalid signature')
   return {
     header: decodeObject(headerPart, 'header'),
     payload: decodeObject(payloadPart, 'payload'),
@@ -42,7 +50,7 @@ export function parseCompactJws(token: string, maxLength: number): ParsedJws {
 function decodeObject(segment: string, what: string): Record<string, JsonValue> {
   let value: unknown
   try {
-    value = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'))
+    value = JSON.parse(UTF8.decode(Buffer.from(segment, 'base64url')))
   } catch (cause) {
     throw new InvalidTokenError('malformed token', { cause: new Error(`${what} is not JSON`, { cause }) })
   }
