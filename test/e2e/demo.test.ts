@@ -1,0 +1,55 @@
+/** `pnpm demo` itself, as a child process: it must tell the whole story and exit 0, for every framework. */
+import { describe, expect, it } from 'vitest'
+import { runScript } from './processes.js'
+import { FRAMEWORKS } from './support.js'
+
+const DEMO = 'examples/demo/dist/main.js'
+const NAMES = { express: 'Express', koa: 'Koa', fastify: 'Fastify' } as const
+
+describe('pnpm demo', () => {
+  it.each(FRAMEWORKS)(
+    'runs the client credentials story against the %s API and exits 0',
+    async (framework) => {
+      const demo = runScript(DEMO, ['--framework', framework])
+      expect(await demo.exited).toBe(0)
+      const out = demo.stdout()
+      expect(out).toContain(`against an API built on ${NAMES[framework]}.`)
+      expect(out).toContain('grant_type=client_credentials  client_id=reports-writer')
+      expect(out).toMatch(/access_token: eyJ\S+…\S+ \(\d+ characters\)/)
+      expect(out).toMatch(/^ {7}typ|header: alg=RS256, typ=at\+jwt, kid=/m)
+      expect(out).toMatch(/GET \/api\/reports with the token → 200 OK/)
+      expect(out).toMatch(/GET \/api\/reports with no token → 401 Unauthorized\n {5}WWW-Authenticate: Bearer realm="reports"\n/)
+      expect(out).toContain('→ 403 Forbidden\n     WWW-Authenticate: Bearer realm="reports", error="insufficient_scope"')
+      expect(out).toContain('scope "read:data write:data" → 401 Unauthorized')
+      expect(out).not.toContain('✗')
+      expect(out).toMatch(/Every step behaved as expected \(11 of 11\)/)
+    },
+    60_000,
+  )
+
+  it('picks the framework from DEMO_FRAMEWORK and refuses an unknown one with exit 2', async () => {
+    const fromEnv = runScript(DEMO, [], { DEMO_FRAMEWORK: 'koa' })
+    expect(await fromEnv.exited).toBe(0)
+    expect(fromEnv.stdout()).toContain('against an API built on Koa.')
+
+    const unknown = runScript(DEMO, ['--framework', 'hapi'])
+    expect(await unknown.exited).toBe(2)
+    expect(unknown.stderr()).toContain('unknown framework "hapi"')
+  }, 60_000)
+
+  it('with --keep, leaves the servers up with commands to paste, and stops cleanly on SIGINT', async () => {
+    const demo = runScript(DEMO, ['--keep'])
+    try {
+      const [, apiUrl] = await demo.waitFor(/API (http:\/\/127\.0\.0\.1:\d+)\)/)
+      await demo.waitFor(/Press Ctrl-C to stop\./)
+      expect(demo.stdout()).toMatch(/^TOKEN=\$\(curl -s -d grant_type=client_credentials -d client_id=reports-writer /m)
+      expect(demo.stdout()).toContain(`curl -i -H "Authorization: Bearer $TOKEN" ${apiUrl}/api/reports`)
+      const health = await fetch(`${apiUrl}/health`)
+      expect(health.status).toBe(200)
+      demo.child.kill('SIGINT')
+      expect(await demo.exited).toBe(0)
+    } finally {
+      demo.child.kill()
+    }
+  }, 60_000)
+})
