@@ -130,7 +130,7 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
     const url = new URL(req.url ?? '/', 'http://127.0.0.1')
     if (url.pathname === '/jwks.json') {
       counts.jwks += 1
-      return respond(req, res, jwks, true)
+      return respond(req, res, jwks, true, true)
     }
     if (isDiscoveryPath(url.pathname, path)) {
       counts.discovery += 1
@@ -139,6 +139,7 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
         res,
         () => ({ issuer: metadataIssuer ?? issuer, jwks_uri: jwksUri, token_endpoint: `${origin}/token` }),
         failDiscovery,
+        false,
       )
     }
     res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not_found"}')
@@ -148,7 +149,7 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
     socket.on('close', () => sockets.delete(socket))
   })
 
-  function respond(req: IncomingMessage, res: ServerResponse, body: () => unknown, failing: boolean): void {
+  function respond(req: IncomingMessage, res: ServerResponse, body: () => unknown, failing: boolean, isJwks: boolean): void {
     const effective = failing ? mode : 'ok'
     switch (effective) {
       case 'down':
@@ -175,17 +176,17 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
         res.writeHead(200, { 'content-type': 'application/json' }).end('{"keys":[]}')
         return
       case 'slow':
-        setTimeout(() => sendJson(res, body()), delayMs)
+        setTimeout(() => sendJson(res, body(), isJwks), delayMs)
         return
       default:
-        sendJson(res, body())
+        sendJson(res, body(), isJwks)
     }
   }
 
-  function sendJson(res: ServerResponse, value: unknown): void {
+  function sendJson(res: ServerResponse, value: unknown, isJwks: boolean): void {
     if (res.destroyed) return
     const headers: Record<string, string> = { 'content-type': 'application/json' }
-    if (options.jwksCacheControl) headers['cache-control'] = options.jwksCacheControl
+    if (isJwks && options.jwksCacheControl) headers['cache-control'] = options.jwksCacheControl
     res.writeHead(200, headers).end(JSON.stringify(value))
   }
 
