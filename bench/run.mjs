@@ -1,0 +1,84 @@
+/**
+ * `pnpm bench [--quick] [--only=verify,http,memory]`: bearer-guard side by side with its peers and with the
+ * raw node:crypto signature check, against one JWKS server on 127.0.0.1 and the same tokens for everyone.
+ * Prints markdown tables; writes JSON, markdown and an SVG chart to bench/results/. See README.md.
+ */
+import { mkdir, writeFile } from 'node:fs/promises'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { createTestIssuer } from '@bearer-guard/testing'
+import { runHttpBench, startServers, stopServers } from './lib/http.mjs'
+import { describeMachine } from './lib/machine.mjs'
+import { runMemoryBench } from './lib/memory.mjs'
+import { chart, evaluateTargets, markdown } from './lib/report.mjs'
+import { forge, mint, tokenMinter } from './lib/tokens.mjs'
+import { runVerifyBench } from './lib/verify.mjs'
+
+const { values: args } = parseArgs({
+  options: { quick: { type: 'boolean', default: false }, only: { type: 'string', default: 'verify,http,memory' } },
+})
+const only = new Set(args.only.split(','))
+
+const CONFIG = args.quick
+  ? {
+      quick: true,
+      verify: { rounds: 1, durationMs: 100, poolSize: 2_000 },
+      http: { rounds: 1, durationSeconds: 1, warmupSeconds: 0.5, connections: 16, distinct: 2_000, forged: 500 },
+      memory: { total: 20_000 },
+    }
+  : {
+      quick: false,
+      verify: { rounds: 3, durationMs: 400, poolSize: 5_000 },
+      http: { rounds: 3, durationSeconds: 2, warmupSeconds: 2, connections: 16, distinct: 10_000, forged: 1_000 },
+      memory: { total: 1_000_000 },
+    }
+
+const RESULTS = fileURLToPath(new URL('./results/', import.meta.url))
+const started = performance.now()
+const log = (message) => process.stderr.write(`[bench ${((performance.now() - started) / 1000).toFixed(1)}s] ${message}\n`)
+
+const machine = describeMachine()
+// One issuer, one JWKS with an RSA, an EC and an Ed25519 key: every contender fetches from it.
+const issuer = await createTestIssuer({ alg: 'RS256' })
+const kids = { RS256: issuer.kids[0], ES256: await issuer.rotate({ alg: 'ES256' }), EdDSA: await issuer.rotate({ alg: 'EdDSA' }) }
+const minters = Object.fromEntries(Object.entries(kids).map(([alg, kid]) => [alg, tokenMinter(issuer, kid, alg)]))
+
+let verify = []
+let http = []
+let memory
+try {
+  if (only.has('verify')) {
+    const algorithms = Object.keys(kids).map((alg) => ({ alg, kid: kids[alg], tokens: mint(minters[alg], CONFIG.verify.poolSize) }))
+    log(`minted ${CONFIG.verify.poolSize} tokens per algorithm`)
+    verify = await runVerifyBench({ issuer, algorithms, ...CONFIG.verify, log })
+  }
+  if (only.has('http')) {
+    const coldTokens = mint(minters.RS256, CONFIG.http.distinct)
+    const tokens = { warmToken: minters.RS256(), coldTokens, forgedTokens: mint(minters.RS256, CONFIG.http.forged).map(forge) }
+    log(`minted ${coldTokens.length} RS256 tokens for HTTP`)
+    const servers = await startServers(issuer, tokens)
+    log(`${servers.length} servers up`)
+    try {
+      http = await runHttpBench({ servers, tokens, ...CONFIG.http, log })
+    } finally {
+      stopServers(servers)
+    }
+  }
+  if (only.has('memory')) {
+    log(`memory: ${CONFIG.memory.total} tokens`)
+    memory = await runMemoryBench({ issuer, minter: minters.ES256, total: CONFIG.memory.total })
+  }
+} finally {
+  await issuer.close()
+}
+
+const targets = evaluateTargets({ http, verify, memory })
+const report = { machine, config: CONFIG, targets, http, verify, memory }
+const md = markdown(report)
+const name = CONFIG.quick ? 'quick' : 'latest'
+await mkdir(RESULTS, { recursive: true })
+await writeFile(`${RESULTS}${name}.json`, `${JSON.stringify(report, null, 2)}\n`)
+await writeFile(`${RESULTS}${name}.md`, `${md}\n`)
+await writeFile(`${RESULTS}${CONFIG.quick ? 'quick-chart' : 'chart'}.svg`, chart(report))
+process.stdout.write(`${md}\n`)
+log(`done; results in bench/results/${name}.{json,md}`)
