@@ -126,16 +126,16 @@ describe('the token never chooses the algorithm', () => {
   })
 
   it('a key in the jwk/jku/x5u header is never used or fetched', async () => {
-    const evil = await createTestIssuer()
+    const evil = await createTestIssuer({ alg: 'ES256' })
     try {
       const evilKid = evil.kids[0] as string
-      const header = { alg: 'RS256', kid: evilKid, jwk: evil.publicJwk(evilKid), jku: evil.jwksUri, x5u: evil.jwksUri }
+      const header = { alg: 'ES256', kid: evilKid, jwk: evil.publicJwk(evilKid), jku: evil.jwksUri, x5u: evil.jwksUri }
       const token = await signWith(evil.privateKey(evilKid), header, validClaims(as.issuer, as.audience))
       await expectInvalidToken(createGuard(options()).verify(token), 'unknown signing key')
       // Claiming a real kid with an embedded attacker key: the JWKS key decides, and it does not match.
       const spoof = await signWith(
         evil.privateKey(evilKid),
-        { ...header, kid: kidOf.get('RS256') as string },
+        { ...header, kid: kidOf.get('ES256') as string },
         validClaims(as.issuer, as.audience),
       )
       await expectInvalidToken(createGuard(options()).verify(spoof), 'invalid signature')
