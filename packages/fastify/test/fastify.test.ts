@@ -81,6 +81,19 @@ describe('replies', () => {
     expect(BearerError.is(seen[0])).toBe(false)
   })
 
+  it('a preSerialization hook can reshape the error body, as the README says', async () => {
+    const app = fastify()
+    await app.register(bearerAuth, options())
+    app.addHook('preSerialization', async (_request, reply, payload) =>
+      reply.statusCode >= 400 ? { problem: (payload as { error: string }).error, status: reply.statusCode } : payload,
+    )
+    app.get('/me', async () => ({ ok: true }))
+    const res = await app.inject({ url: '/me' })
+    expect(res.statusCode).toBe(401)
+    expect(res.headers['www-authenticate']).toBe('Bearer')
+    expect(res.json()).toEqual({ problem: 'unauthorized', status: 401 })
+  })
+
   it('HEAD routes Fastify adds for GET routes are protected the same way', async () => {
     const app = fastify()
     await app.register(bearerAuth, options())
