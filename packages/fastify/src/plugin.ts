@@ -81,7 +81,7 @@ const bearerAuthPlugin: FastifyPluginAsync<FastifyBearerAuthOptions> = async (fa
 
   fastify.addHook(hook, async function authenticate(request, reply) {
     // Routes registered before the plugin, and the 404 handler, have no compiled policy: the default applies.
-    const policy = (request.routeOptions.config as { [policyKey]?: RoutePolicy })[policyKey] ?? fallback
+    const policy = (request.routeOptions.config as { [policyKey]?: RoutePolicy } | undefined)?.[policyKey] ?? fallback
     if (policy === false) return
     try {
       const auth = await guard.authenticate(toBearerRequest(request), policy.authenticateOptions)
