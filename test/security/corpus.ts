@@ -553,7 +553,15 @@ export function buildTokenCorpus(w: World): TokenCase[] {
     expect: MALFORMED,
     fetches: 0,
   })
-  add({ id: 'padding "==" after the signature', group: 'structure', token: `${w.token()}==`, expect: MALFORMED, fetches: 0 })
+  add({
+    id: 'padding "==" after the signature',
+    group: 'structure',
+    token: `${w.token()}==`,
+    expect: MALFORMED,
+    fetches: 0,
+    jose: 'guard-stricter',
+    why: 'JWS segments are base64url without padding (RFC 7515 §2); jose decodes padded ones',
+  })
   add({
     id: 'padding inside the header segment',
     group: 'structure',
@@ -746,6 +754,8 @@ export function buildTokenCorpus(w: World): TokenCase[] {
     token: w.token({ claims: { pad: 'x'.repeat(48_000) } }),
     expect: TOO_LARGE,
     fetches: 0,
+    jose: 'guard-stricter',
+    why: 'maxTokenLength (default 8192) bounds work before parsing; jose has no size limit',
   })
 
   // ---------------------------------------------------------------- claims (all properly signed)
