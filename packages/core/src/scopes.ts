@@ -39,10 +39,16 @@ function readPath(claims: Readonly<Record<string, JsonValue>>, segments: readonl
   return node
 }
 
+/** Up to this many scopes, de-duplication by linear search beats building a Set; beyond, a Set keeps it linear. */
+const SMALL_SCOPE_LIST = 16
+
 function toScopeList(value: JsonValue): string[] | undefined {
   if (typeof value === 'string') {
     const parts = value.split(' ')
-    return parts.includes('') ? [...new Set(parts.filter((s) => s !== ''))] : [...new Set(parts)]
+    if (parts.length > SMALL_SCOPE_LIST) return [...new Set(parts.filter((s) => s !== ''))]
+    const out: string[] = []
+    for (const part of parts) if (part !== '' && !out.includes(part)) out.push(part)
+    return out
   }
   if (!Array.isArray(value)) return undefined
   for (const item of value) if (typeof item !== 'string') return undefined

@@ -3,6 +3,7 @@
  * the size is bounded before any work, segments must be strict base64url (Node's decoder would silently
  * skip stray characters), header and payload must be JSON objects.
  */
+import { isUtf8 } from 'node:buffer'
 import { InvalidTokenError } from '../errors.js'
 import type { JsonValue } from '../types.js'
 
@@ -19,8 +20,19 @@ const BASE64URL = /^[A-Za-z0-9_-]+$/
 /** A length of 4n + 1 encodes no whole byte (RFC 4648 §4); Node's decoder would silently drop the extra character. */
 const isBase64url = (part: string): boolean => part.length % 4 !== 1 && BASE64URL.test(part)
 
-/** Invalid UTF-8 is refused (RFC 8259 §8.1), not replaced by U+FFFD; a BOM is kept, so JSON.parse refuses it too. */
-const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+/**
+ * Segments are decoded into one reused buffer, then read as a string: no Buffer per segment on the hot
+ * path. Safe because decoding is synchronous and the string is made before anything else can run.
+ */
+let scratch = Buffer.allocUnsafeSlow(1024)
+
+/**
+ * An issuer sends the same few headers on every token, so each distinct header segment is decoded once.
+ * Only flat headers (no nested objects or arrays) are kept, frozen, so one request cannot change what
+ * another sees. Cleared when full: a flood of junk headers costs only re-decoding, never memory.
+ */
+const HEADER_CACHE_LIMIT = 64
+const headerCache = new Map<string, Record<string, JsonValue>>()
 
 export function parseCompactJws(token: string, maxLength: number): ParsedJws {
   if (token.length > maxLength) throw new InvalidTokenError('token too large')
@@ -34,23 +46,42 @@ export function parseCompactJws(token: string, maxLength: number): ParsedJws {
   const headerPart = token.slice(0, first)
   const payloadPart = token.slice(first + 1, second)
   const signaturePart = token.slice(second + 1)
-  if (!isBase64url(headerPart) || !isBase64url(payloadPart) || !BASE64URL.test(signaturePart)) {
+  const cachedHeader = headerCache.get(headerPart)
+  // A cached header segment passed these checks when it was first decoded.
+  if ((cachedHeader === undefined && !isBase64url(headerPart)) || !isBase64url(payloadPart) || !BASE64URL.test(signaturePart)) {
     throw new InvalidTokenError(signaturePart === '' ? 'missing signature' : 'malformed token')
   }
   // Decoded leniently, a signature with a dangling character would still verify (an ES384 one does).
   if (signaturePart.length % 4 === 1) throw new InvalidTokenError('invalid signature')
   return {
-    header: decodeObject(headerPart, 'header'),
+    header: cachedHeader ?? decodeHeader(headerPart),
     payload: decodeObject(payloadPart, 'payload'),
     signingInput: Buffer.from(token.slice(0, second), 'latin1'),
     signature: Buffer.from(signaturePart, 'base64url'),
   }
 }
 
+function decodeHeader(segment: string): Record<string, JsonValue> {
+  const header = decodeObject(segment, 'header')
+  if (Object.values(header).every((value) => value === null || typeof value !== 'object')) {
+    if (headerCache.size >= HEADER_CACHE_LIMIT) headerCache.clear()
+    headerCache.set(segment, Object.freeze(header))
+  }
+  return header
+}
+
+function decodeJson(segment: string): unknown {
+  if (scratch.length < segment.length) scratch = Buffer.allocUnsafeSlow(segment.length)
+  const length = scratch.write(segment, 'base64url')
+  // Invalid UTF-8 is refused (RFC 8259 §8.1), not replaced by U+FFFD; a BOM is kept, so JSON.parse refuses it too.
+  if (!isUtf8(scratch.subarray(0, length))) throw new TypeError('invalid UTF-8')
+  return JSON.parse(scratch.toString('utf8', 0, length))
+}
+
 function decodeObject(segment: string, what: string): Record<string, JsonValue> {
   let value: unknown
   try {
-    value = JSON.parse(UTF8.decode(Buffer.from(segment, 'base64url')))
+    value = decodeJson(segment)
   } catch (cause) {
     throw new InvalidTokenError('malformed token', { cause: new Error(`${what} is not JSON`, { cause }) })
   }
