@@ -10,8 +10,9 @@ import {
   startAuthorizationServer,
 } from '@bearer-guard/example-authorization-server'
 import { type AuthorizationServerMetadata, discover, requestToken } from '@bearer-guard/example-client-credentials'
-import { FRAMEWORK_NAMES, type Framework, startApi } from './apis.js'
+import { startApi } from './apis.js'
 import { describeToken, maskSecret, oneLine, shortenToken, tamperWithScope } from './format.js'
+import { FRAMEWORK_NAMES, type Framework } from './frameworks.js'
 
 export interface DemoOptions {
   readonly framework: Framework

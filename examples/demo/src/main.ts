@@ -4,8 +4,7 @@
  * Exits 0 when every step behaved as expected, 1 when one did not, 2 on bad arguments.
  */
 import { parseArgs } from 'node:util'
-import { FRAMEWORKS, isFramework } from './apis.js'
-import { runDemo } from './demo.js'
+import { FRAMEWORKS, isFramework } from './frameworks.js'
 
 const USAGE = `usage: pnpm demo [--framework ${FRAMEWORKS.join('|')}] [--keep]
   --framework, -f   which adapter protects the API (default express; env DEMO_FRAMEWORK)
@@ -36,6 +35,8 @@ if (!isFramework(framework)) {
 const keep = values.keep === true || ['1', 'true', 'yes'].includes(process.env.DEMO_KEEP ?? '')
 
 const started = performance.now()
+// Loaded only now: the servers' modules take a moment, which a usage error should not wait for.
+const { runDemo } = await import('./demo.js')
 const demo = await runDemo({ framework }).catch((error: unknown) => {
   console.error('The demo could not run:', error)
   process.exit(1)
