@@ -324,7 +324,7 @@ describe('failures: stale-if-error, backoff and 503', () => {
     await expectUnavailable(guard.verify(await as.sign()))
     const elapsed = performance.now() - started
     expect(elapsed).toBeGreaterThanOrEqual(250)
-    expect(elapsed).toBeLessThan(1_300)
+    expect(elapsed).toBeLessThan(1_500)
   })
 
   it('an answer slower than the timeout is a 503', async () => {
