@@ -4,13 +4,15 @@
  * and keys, and `Cache-Control`. Time is the guard's `clock`, so nothing here sleeps for a cooldown.
  */
 import { randomUUID } from 'node:crypto'
+import { createServer, type ServerResponse } from 'node:http'
+import type { AddressInfo, Socket } from 'node:net'
 import { createGuard, type GuardOptions, type KeySetFetchEvent } from '@bearer-guard/core'
 import { createTestIssuer, type TestIssuer, type TestIssuerOptions } from '@bearer-guard/testing'
 import { exportJWK } from 'jose'
 import { afterEach, describe, expect, it } from 'vitest'
 import { eventually, expectInvalidToken, expectUnavailable, type FakeClock, fakeClock } from './helpers.js'
 
-const open: TestIssuer[] = []
+const open: Array<{ close(): Promise<void> }> = []
 afterEach(async () => {
   await Promise.all(open.splice(0).map((issuer) => issuer.close()))
 })
@@ -43,6 +45,24 @@ async function setup(extra: Partial<GuardOptions> = {}, issuerOptions: TestIssue
     ...extra,
   })
   return { as, time, events, guard }
+}
+
+/** A plain HTTP server answering every request with `handler`, closed after the test; cuts open sockets. */
+async function rawServer(handler: (res: ServerResponse) => void): Promise<{ url: string }> {
+  const sockets = new Set<Socket>()
+  const server = createServer((_req, res) => handler(res))
+  server.on('connection', (socket) => {
+    sockets.add(socket)
+    socket.on('close', () => sockets.delete(socket))
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  open.push({
+    close: () => {
+      for (const socket of sockets) socket.destroy()
+      return new Promise<void>((resolve) => server.close(() => resolve()))
+    },
+  })
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks` }
 }
 
 /** A token signed with the issuer's current key but naming a `kid` nobody published. */
@@ -331,6 +351,31 @@ describe('failures: stale-if-error, backoff and 503', () => {
     const { as, guard } = await setup({ timeoutDuration: 200 })
     as.fail('slow', { delayMs: 600 })
     await expectUnavailable(guard.verify(await as.sign()))
+  })
+
+  it('the timeout also covers a body that starts and then stalls', async () => {
+    const as = await issuer()
+    const stall = await rawServer((res) => {
+      res.writeHead(200, { 'content-type': 'application/json' })
+      res.write('{"keys":[')
+    })
+    const guard = createGuard({ issuer: as.issuer, audience: as.audience, jwksUri: stall.url, timeoutDuration: 300 })
+    const started = performance.now()
+    await expectUnavailable(guard.verify(await as.sign()))
+    expect(performance.now() - started).toBeLessThan(1_500)
+  })
+
+  it('a declared Content-Length above maxResponseSize is refused', async () => {
+    const as = await issuer()
+    const body = JSON.stringify({ keys: [as.publicJwk(as.kids[0] as string)], padding: 'x'.repeat(2048) })
+    const big = await rawServer((res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body)
+    })
+    const guard = createGuard({ issuer: as.issuer, audience: as.audience, jwksUri: big.url, maxResponseSize: 1024 })
+    await expectUnavailable(guard.verify(await as.sign()))
+    // The same document is fine under a larger limit.
+    const roomy = createGuard({ issuer: as.issuer, audience: as.audience, jwksUri: big.url, maxResponseSize: 4096 })
+    await expect(roomy.verify(await as.sign())).resolves.toBeDefined()
   })
 
   it('a slow answer within the timeout is fine', async () => {
