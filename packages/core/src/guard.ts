@@ -125,6 +125,8 @@ export function createGuard(options: GuardOptions): Guard {
         cache?.delete(token)
         throw error
       }
+      // Hits must not keep a removed key alive: a stale key set still gets its background refresh.
+      if (hit.key !== null) keys.forIssuer(hit.auth.claims.iss)?.peek()
       return hit.auth
     }
     const parsed = parseCompactJws(token, config.maxTokenLength)
