@@ -236,6 +236,7 @@ function createKeySources(config: ResolvedOptions): KeySources {
     followRedirects: config.followRedirects,
     headers: config.fetchHeaders,
     fetch: config.fetch,
+    checkUrl: (url, what) => assertFetchableUrl(url, what, config.allowInsecureHttp),
   }
   const make = (resolveUri: () => Promise<string>): RemoteKeySet =>
     new RemoteKeySet({
@@ -261,7 +262,7 @@ function createKeySources(config: ResolvedOptions): KeySources {
       issuer,
       make(async () => {
         // Once known, the jwks_uri is kept: no request waits on discovery again.
-        discovered ??= await discoverJwksUri(issuer, limits, (url, what) => assertFetchableUrl(url, what, config.allowInsecureHttp))
+        discovered ??= await discoverJwksUri(issuer, limits)
         return discovered
       }),
     )

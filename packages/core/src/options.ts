@@ -264,6 +264,7 @@ export function resolveOptions(options: GuardOptions): ResolvedOptions {
   if (cache !== undefined && cache !== false && (typeof cache !== 'object' || cache === null))
     fail('tokenCache', 'must be false or { maxEntries }')
   const tokenCacheSize = cache === false ? 0 : duration(cache?.maxEntries, 'tokenCache.maxEntries', 1000, 1, 10_000_000)
+  if (!Number.isInteger(tokenCacheSize)) fail('tokenCache.maxEntries', 'must be a whole number')
 
   return {
     issuers,

@@ -442,6 +442,15 @@ describe('failures: stale-if-error, backoff and 503', () => {
     expect(mirror.requests.jwks).toBe(1)
   })
 
+  it('a followed redirect must still pass the URL policy: no hop to plain http off loopback', async () => {
+    const { as } = await setup()
+    as.fail('redirect', { location: 'http://keys.example.invalid/jwks.json' })
+    const following = createGuard({ issuer: as.issuer, audience: as.audience, jwksUri: as.jwksUri, followRedirects: true })
+    const error = await following.verify(await as.sign()).catch((e: unknown) => e)
+    expect(error).toMatchObject({ status: 503 })
+    expect(String((error as Error).cause)).toContain('redirect target refused')
+  })
+
   it('an unknown-kid refetch that fails keeps the cached set and answers 401, not 503', async () => {
     const { as, guard, time } = await setup()
     const good = await as.sign()

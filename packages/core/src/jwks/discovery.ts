@@ -20,7 +20,7 @@ export function discoveryUrls(issuer: string): string[] {
   ]
 }
 
-export async function discoverJwksUri(issuer: string, limits: FetchLimits, checkUrl: (url: string, what: string) => void): Promise<string> {
+export async function discoverJwksUri(issuer: string, limits: FetchLimits): Promise<string> {
   let lastError: unknown
   for (const location of discoveryUrls(issuer)) {
     let body: unknown
@@ -39,7 +39,7 @@ export async function discoverJwksUri(issuer: string, limits: FetchLimits, check
     if (metadata.issuer !== issuer) throw new UpstreamError('metadata issuer does not match the configured issuer')
     if (typeof metadata.jwks_uri !== 'string') throw new UpstreamError('metadata has no jwks_uri')
     try {
-      checkUrl(metadata.jwks_uri, 'discovered jwks_uri')
+      limits.checkUrl(metadata.jwks_uri, 'discovered jwks_uri')
     } catch (cause) {
       throw new UpstreamError('discovered jwks_uri is not acceptable', { cause })
     }

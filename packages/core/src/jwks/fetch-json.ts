@@ -1,7 +1,9 @@
 /**
  * A bounded GET for JSON documents from the authorization server (JWKS, discovery metadata).
  * The timeout covers connecting, headers and body; the size limit is enforced while reading, so an
- * oversized or endless body is cut off without being buffered. Redirects are refused unless allowed.
+ * oversized or endless body is cut off without being buffered. Redirects are refused unless allowed, and
+ * when allowed each hop is followed by hand so its target passes the same URL policy as configured URLs
+ * (no https-to-plain-http downgrade, no scheme change).
  */
 export interface FetchLimits {
   readonly timeoutMs: number
@@ -9,7 +11,11 @@ export interface FetchLimits {
   readonly followRedirects: boolean
   readonly headers: Readonly<Record<string, string>>
   readonly fetch: typeof globalThis.fetch
+  /** Throws when a redirect target may not be fetched (see `assertFetchableUrl`). */
+  readonly checkUrl: (url: string, what: string) => void
 }
+
+const MAX_REDIRECTS = 5
 
 export interface FetchedJson {
   readonly body: unknown
@@ -29,16 +35,18 @@ export class UpstreamError extends Error {
 
 export async function fetchJson(url: string, limits: FetchLimits): Promise<FetchedJson> {
   const signal = AbortSignal.timeout(limits.timeoutMs)
-  let response: Response
-  try {
-    response = await limits.fetch(url, {
-      method: 'GET',
-      headers: { accept: 'application/json', ...limits.headers },
-      redirect: limits.followRedirects ? 'follow' : 'manual',
-      signal,
-    })
-  } catch (cause) {
-    throw new UpstreamError(signal.aborted ? `timed out after ${limits.timeoutMs} ms` : 'request failed', { cause })
+  let response = await request(url, limits, signal)
+  for (let hops = 0; limits.followRedirects && isRedirect(response.status); hops += 1) {
+    await response.body?.cancel().catch(() => {})
+    const location = response.headers.get('location')
+    if (location === null || hops === MAX_REDIRECTS) throw new UpstreamError('unusable redirect', { httpStatus: response.status })
+    const target = new URL(location, response.url || url).href
+    try {
+      limits.checkUrl(target, 'redirect target')
+    } catch (cause) {
+      throw new UpstreamError('redirect target refused', { cause })
+    }
+    response = await request(target, limits, signal)
   }
   if (response.status !== 200) {
     await response.body?.cancel().catch(() => {})
@@ -57,6 +65,23 @@ export async function fetchJson(url: string, limits: FetchLimits): Promise<Fetch
     throw new UpstreamError('response is not JSON', { cause })
   }
   return { body, maxAgeSeconds: parseMaxAge(response.headers.get('cache-control')) }
+}
+
+async function request(url: string, limits: FetchLimits, signal: AbortSignal): Promise<Response> {
+  try {
+    return await limits.fetch(url, {
+      method: 'GET',
+      headers: { accept: 'application/json', ...limits.headers },
+      redirect: 'manual',
+      signal,
+    })
+  } catch (cause) {
+    throw new UpstreamError(signal.aborted ? `timed out after ${limits.timeoutMs} ms` : 'request failed', { cause })
+  }
+}
+
+function isRedirect(status: number): boolean {
+  return status === 301 || status === 302 || status === 303 || status === 307 || status === 308
 }
 
 async function readLimited(response: Response, maxBytes: number, signal: AbortSignal, timeoutMs: number): Promise<string> {

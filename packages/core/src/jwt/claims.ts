@@ -65,6 +65,13 @@ export function checkStaticClaims(claims: Claims, rules: ClaimRules): void {
   optionalString(claims, 'jti')
   optionalString(claims, 'client_id')
   optionalString(claims, 'azp')
+  // A sender-constrained token (DPoP, RFC 9449 §7.2; mTLS, RFC 8705 §3) presented as a plain bearer token
+  // is a downgrade: we cannot check the proof of possession, so it must not pass.
+  const { cnf } = claims
+  if (cnf !== undefined) {
+    if (typeof cnf !== 'object' || cnf === null || Array.isArray(cnf)) throw new InvalidTokenError('invalid cnf claim')
+    if (cnf.jkt !== undefined || cnf['x5t#S256'] !== undefined) throw new InvalidTokenError('sender-constrained token sent as bearer')
+  }
 }
 
 function audienceMatches(aud: JsonValue | undefined, accepted: ReadonlySet<string>): boolean {
