@@ -1,3 +1,5 @@
+export type { AdapterOptions, GuardSource, OptionalAuthOption, ResolvedAdapterOptions, ScopeRequirement } from './adapter-support.js'
+export { createScopeRequirement, resolveAdapterOptions } from './adapter-support.js'
 export type { BearerErrorCode, BearerErrorHeaders, ChallengeContext } from './errors.js'
 export {
   BearerError,

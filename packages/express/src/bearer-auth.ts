@@ -2,9 +2,9 @@
  * `bearerAuth`: verifies the request's bearer token with the core guard and sets `req.auth`. Failures go to
  * `next(err)` as a `BearerError`, whose `status` and `headers` Express's final handler renders unaided.
  */
-import type { AuthInfo, BearerRequest, Guard } from '@bearer-guard/core'
+import { type AuthInfo, type BearerRequest, type Guard, resolveAdapterOptions } from '@bearer-guard/core'
 import type { Request, RequestHandler } from 'express'
-import { type BearerAuthOptions, resolveAuthOptions } from './options.js'
+import type { BearerAuthOptions } from './options.js'
 
 declare global {
   namespace Express {
@@ -35,7 +35,7 @@ function toBearerRequest(req: Request): BearerRequest {
  * and token caches) lives as long as the middleware.
  */
 export function bearerAuth(options: BearerAuthOptions): RequestHandler {
-  const { guard, optional } = resolveAuthOptions(options, 'bearerAuth')
+  const { guard, optional } = resolveAdapterOptions(options, 'bearerAuth')
   const authenticateOptions = { optional }
   return function bearerAuth(req, _res, next) {
     ;(req as WithGuard)[GUARD] = guard

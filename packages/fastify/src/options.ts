@@ -1,5 +1,5 @@
 /** Plugin options: the guard, created once at registration, and how the plugin hooks in. */
-import { createGuard, type Guard, type GuardOptions, isGuard } from '@bearer-guard/core'
+import { type Guard, type GuardOptions, resolveAdapterOptions } from '@bearer-guard/core'
 
 export interface PluginOnlyOptions {
   /**
@@ -24,21 +24,15 @@ export interface ResolvedPluginOptions {
   readonly hook: 'onRequest' | 'preValidation'
 }
 
-const PREFIX = '@bearer-guard/fastify:'
+const CALLER = '@bearer-guard/fastify'
 
 export function resolvePluginOptions(options: FastifyBearerAuthOptions): ResolvedPluginOptions {
-  if (typeof options !== 'object' || options === null) throw new TypeError(`${PREFIX} options must be guard options or { guard }`)
-  const { optional = false, hook, ...rest } = options
-  if (typeof optional !== 'boolean') throw new TypeError(`${PREFIX} "optional" must be a boolean`)
+  if (typeof options !== 'object' || options === null) throw new TypeError(`${CALLER}: options must be guard options or { guard }`)
+  const { hook, ...rest } = options
   if (hook !== undefined && hook !== 'onRequest' && hook !== 'preValidation') {
-    throw new TypeError(`${PREFIX} "hook" must be "onRequest" or "preValidation"`)
+    throw new TypeError(`${CALLER}: "hook" must be "onRequest" or "preValidation"`)
   }
-  if ('guard' in rest) {
-    if (!isGuard(rest.guard)) throw new TypeError(`${PREFIX} "guard" must be a Guard made by createGuard`)
-    // Guard options next to a ready guard would be silently ignored: refuse them instead.
-    if (Object.keys(rest).length > 1) throw new TypeError(`${PREFIX} "guard" cannot be combined with guard options`)
-    return { guard: rest.guard, optional, hook: hook ?? 'onRequest' }
-  }
-  const bodyTokens = rest.tokenLocations?.includes('body') === true
-  return { guard: createGuard(rest), optional, hook: hook ?? (bodyTokens ? 'preValidation' : 'onRequest') }
+  const { guard, optional } = resolveAdapterOptions(rest, CALLER)
+  const bodyTokens = !('guard' in rest) && rest.tokenLocations?.includes('body') === true
+  return { guard, optional, hook: hook ?? (bodyTokens ? 'preValidation' : 'onRequest') }
 }

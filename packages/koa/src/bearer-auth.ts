@@ -2,9 +2,9 @@
  * `bearerAuth`: verifies the request's bearer token with the core guard and sets `ctx.state.auth`. Failures
  * are thrown as a `BearerError`, whose `status`, `expose` and `headers` Koa's `ctx.onerror` renders unaided.
  */
-import type { AuthInfo, BearerRequest, Guard } from '@bearer-guard/core'
+import { type AuthInfo, type BearerRequest, type Guard, resolveAdapterOptions } from '@bearer-guard/core'
 import type { Context, Middleware } from 'koa'
-import { type BearerAuthOptions, resolveAuthOptions } from './options.js'
+import type { BearerAuthOptions } from './options.js'
 
 /** The state `bearerAuth` adds. Koa's `DefaultState` is augmented with it; use it in your own state types too. */
 export interface BearerState {
@@ -38,7 +38,7 @@ function toBearerRequest(ctx: Context): BearerRequest {
  * JWKS and token caches) lives as long as the middleware.
  */
 export function bearerAuth(options: BearerAuthOptions): Middleware {
-  const { guard, optional } = resolveAuthOptions(options, 'bearerAuth')
+  const { guard, optional } = resolveAdapterOptions(options, 'bearerAuth')
   const authenticateOptions = { optional }
   return async function bearerAuth(ctx, next) {
     ;(ctx as WithGuard)[GUARD] = guard

@@ -1,5 +1,5 @@
 /** `requireScopes`: a per-route scope requirement, checked against `ctx.state.auth` with the guard's compiled check. */
-import { compileScopeCheck, type Guard, MissingTokenError, type ScopeCheck, type ScopeMode } from '@bearer-guard/core'
+import { createScopeRequirement, type ScopeMode } from '@bearer-guard/core'
 import type { Middleware } from 'koa'
 import { guardOf } from './bearer-auth.js'
 
@@ -14,23 +14,12 @@ export interface RequireScopesOptions {
  * `bearerAuth`. Scope names are validated now: a bad one throws a `TypeError` at startup.
  */
 export function requireScopes(scopes: string | readonly string[], options: RequireScopesOptions = {}): Middleware {
-  const required = typeof scopes === 'string' ? [scopes] : scopes
-  const mode = options.mode ?? 'all'
-  compileScopeCheck(required, mode)
-  // One compiled check per guard (in practice one guard), so 403 challenges carry that guard's realm.
-  const checks = new WeakMap<Guard, ScopeCheck>()
+  const requirement = createScopeRequirement(scopes, options.mode)
   // Not async: koa-compose turns a synchronous throw into a rejection.
   return function requireScopes(ctx, next) {
     const guard = guardOf(ctx)
     if (guard === undefined) throw new Error('requireScopes: no bearerAuth middleware ran before this route')
-    const auth = ctx.state.auth
-    if (auth === undefined) throw guard.challenge(new MissingTokenError())
-    let check = checks.get(guard)
-    if (check === undefined) {
-      check = guard.scopeCheck(required, mode)
-      checks.set(guard, check)
-    }
-    check(auth)
+    requirement(guard, ctx.state.auth)
     return next()
   }
 }
