@@ -14,7 +14,7 @@ function fromEnv(name: string, fallback: number): number {
 /** Runs for one property: `FUZZ_RUNS` when set, else the property's CI default. */
 export const fuzzRuns = (ciDefault: number): number => Math.round(fromEnv('FUZZ_RUNS', ciDefault))
 
-export const loadTokens = (): number => Math.round(fromEnv('LOAD_TOKENS', 100_000))
+export const loadTokens = (): number => Math.round(fromEnv('LOAD_TOKENS', 25_000))
 
 export const loadSeconds = (): number => fromEnv('LOAD_SECONDS', 1.5)
 
