@@ -8,8 +8,10 @@ import fastifyAuth from '@bearer-guard/fastify'
 import { bearerAuth as koaAuth, requireScopes as koaScopes } from '@bearer-guard/koa'
 import Router from '@koa/router'
 import express, { type RequestHandler } from 'express'
+import express4 from 'express4'
 import Fastify, { type RouteShorthandOptions } from 'fastify'
 import Koa from 'koa'
+import Koa2 from 'koa2'
 import { type Adapter, type AppOptions, ROUTES, type RunningApp, viewOf } from './routes.js'
 
 export function guardOptions(options: AppOptions): GuardOptions {
@@ -27,11 +29,11 @@ async function listen(server: Server): Promise<RunningApp> {
 }
 
 /** Express: public and optional routes first, then `app.use(bearerAuth(guard))` for the rest. */
-export const expressAdapter: Adapter = {
-  name: 'express',
+const expressDriver = (name: string, createApp: () => express.Express): Adapter => ({
+  name,
   start(options) {
     const guard = createGuard(guardOptions(options))
-    const app = express()
+    const app = createApp()
     const handler: RequestHandler = (req, res) => {
       res.json(viewOf(req.auth))
     }
@@ -46,14 +48,18 @@ export const expressAdapter: Adapter = {
     }
     return listen(app.listen(0, '127.0.0.1'))
   },
-}
+})
+
+export const expressAdapter = expressDriver('express', () => express())
+// Express 4 is in the peer range: the same table runs against it (its types are Express 5's here).
+export const express4Adapter = expressDriver('express 4', () => (express4 as unknown as typeof express)())
 
 /** Koa: a public router, then `app.use(bearerAuth(...))`, then the protected router. */
-export const koaAdapter: Adapter = {
-  name: 'koa',
+const koaDriver = (name: string, createApp: () => Koa): Adapter => ({
+  name,
   start(options) {
     const guard = createGuard(guardOptions(options))
-    const app = new Koa()
+    const app = createApp()
     const open = new Router()
     const closed = new Router()
     const handler = (ctx: Koa.Context): void => {
@@ -70,7 +76,11 @@ export const koaAdapter: Adapter = {
     app.use(closed.routes())
     return listen(app.listen(0, '127.0.0.1'))
   },
-}
+})
+
+export const koaAdapter = koaDriver('koa', () => new Koa())
+// Koa 2 is in the peer range: the same table runs against it.
+export const koa2Adapter = koaDriver('koa 2', () => new (Koa2 as unknown as typeof Koa)())
 
 async function startFastify(options: AppOptions, scopesBy: 'config' | 'hook'): Promise<RunningApp> {
   const app = Fastify()
@@ -96,4 +106,11 @@ async function startFastify(options: AppOptions, scopesBy: 'config' | 'hook'): P
 export const fastifyConfigAdapter: Adapter = { name: 'fastify (route config)', start: (options) => startFastify(options, 'config') }
 export const fastifyHookAdapter: Adapter = { name: 'fastify (requireScopes hooks)', start: (options) => startFastify(options, 'hook') }
 
-export const ADAPTERS: readonly Adapter[] = [expressAdapter, koaAdapter, fastifyConfigAdapter, fastifyHookAdapter]
+export const ADAPTERS: readonly Adapter[] = [
+  expressAdapter,
+  express4Adapter,
+  koaAdapter,
+  koa2Adapter,
+  fastifyConfigAdapter,
+  fastifyHookAdapter,
+]
