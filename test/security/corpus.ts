@@ -668,6 +668,24 @@ export function buildTokenCorpus(w: World): TokenCase[] {
   ] as const) {
     add({ id: name, group: 'structure', token: w.token({ claims: payload }), expect: MALFORMED, fetches: 0 })
   }
+  add({
+    id: 'header of 2,000 nested arrays',
+    group: 'structure',
+    token: w.token({ header: `${'['.repeat(2000)}${']'.repeat(2000)}` }),
+    expect: MALFORMED,
+    fetches: 0,
+  })
+  {
+    let deep: unknown = 'bottom'
+    for (let i = 0; i < 800; i++) deep = { a: deep }
+    add({
+      id: 'payload with 800 nested objects (signed)',
+      group: 'structure',
+      token: w.token({ claims: { deep } }),
+      expect: 'accept',
+      fetches: 1,
+    })
+  }
   // Duplicate members: JSON.parse keeps the last, as RFC 7515 §5.2 allows; what was signed is what counts.
   const dupHeader = (json: string): string => w.token({ header: json })
   add({

@@ -229,6 +229,27 @@ describe('JWKS faults', () => {
   })
 })
 
+describe('discovery faults', () => {
+  const discoveryGuard = (as: TestIssuer): Guard => createGuard({ issuer: as.issuer, audience: as.audience })
+
+  it.each(['down', 'http-500', 'invalid-json', 'hang'] as const)('metadata endpoint %s: 503, no JWKS request', async (mode) => {
+    const as = await issuer()
+    as.fail(mode, { discovery: true })
+    const guard = createGuard({ issuer: as.issuer, audience: as.audience, timeoutDuration: 300 })
+    expectUnavailable(await outcome(guard.authenticate(bearer(await as.sign()))))
+    expect(as.requests.jwks).toBe(0)
+    expect(as.requests.discovery).toBeGreaterThanOrEqual(1)
+  })
+
+  it('metadata naming another issuer is not used (RFC 8414 §3.3): 503, no JWKS request', async () => {
+    const as = await issuer()
+    as.setMetadataIssuer('https://impostor.example')
+    const cause = expectUnavailable(await outcome(discoveryGuard(as).authenticate(bearer(await as.sign()))))
+    expect(cause.message).toBe('metadata issuer does not match the configured issuer')
+    expect(as.requests.jwks).toBe(0)
+  })
+})
+
 describe('JWKS faults through the adapters: the upstream error body never reaches the client', () => {
   it.each(ADAPTERS)('%s', async (name) => {
     const as = await issuer()
