@@ -3,7 +3,7 @@
  * raw node:crypto signature check, against one JWKS server on 127.0.0.1 and the same tokens for everyone.
  * Prints markdown tables; writes JSON, markdown and an SVG chart to bench/results/. See README.md.
  */
-import { mkdir, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { createTestIssuer } from '@bearer-guard/testing'
@@ -15,9 +15,17 @@ import { forge, mint, tokenMinter } from './lib/tokens.mjs'
 import { runVerifyBench } from './lib/verify.mjs'
 
 const { values: args } = parseArgs({
-  options: { quick: { type: 'boolean', default: false }, only: { type: 'string', default: 'verify,http,memory' } },
+  options: {
+    quick: { type: 'boolean', default: false },
+    // Development filters: a subset of phases, HTTP scenarios or frameworks. Targets need the full set.
+    only: { type: 'string', default: 'verify,http,memory' },
+    scenarios: { type: 'string', default: 'warm,cold,invalid' },
+    frameworks: { type: 'string', default: 'express,fastify,koa' },
+    rounds: { type: 'string' },
+  },
 })
 const only = new Set(args.only.split(','))
+const filters = { scenarios: new Set(args.scenarios.split(',')), frameworks: new Set(args.frameworks.split(',')) }
 
 const CONFIG = args.quick
   ? {
@@ -32,6 +40,11 @@ const CONFIG = args.quick
       http: { rounds: 3, durationSeconds: 2, warmupSeconds: 2, connections: 16, distinct: 10_000, forged: 1_000 },
       memory: { total: 1_000_000 },
     }
+
+if (args.rounds !== undefined) {
+  CONFIG.http.rounds = Number(args.rounds)
+  CONFIG.verify.rounds = Number(args.rounds)
+}
 
 const RESULTS = fileURLToPath(new URL('./results/', import.meta.url))
 const started = performance.now()
@@ -56,10 +69,10 @@ try {
     const coldTokens = mint(minters.RS256, CONFIG.http.distinct)
     const tokens = { warmToken: minters.RS256(), coldTokens, forgedTokens: mint(minters.RS256, CONFIG.http.forged).map(forge) }
     log(`minted ${coldTokens.length} RS256 tokens for HTTP`)
-    const servers = await startServers(issuer, tokens)
+    const servers = await startServers(issuer, tokens, filters.frameworks)
     log(`${servers.length} servers up`)
     try {
-      http = await runHttpBench({ servers, tokens, ...CONFIG.http, log })
+      http = await runHttpBench({ servers, tokens, scenarioIds: filters.scenarios, ...CONFIG.http, log })
     } finally {
       stopServers(servers)
     }
@@ -80,5 +93,22 @@ await mkdir(RESULTS, { recursive: true })
 await writeFile(`${RESULTS}${name}.json`, `${JSON.stringify(report, null, 2)}\n`)
 await writeFile(`${RESULTS}${name}.md`, `${md}\n`)
 await writeFile(`${RESULTS}${CONFIG.quick ? 'quick-chart' : 'chart'}.svg`, chart(report))
+if (!CONFIG.quick && only.size === 3) await updateReadme(md)
 process.stdout.write(`${md}\n`)
 log(`done; results in bench/results/${name}.{json,md}`)
+
+/** Puts the full run's tables into README.md between its results markers, headings one level down. */
+async function updateReadme(tables) {
+  const file = fileURLToPath(new URL('./README.md', import.meta.url))
+  const readme = await readFile(file, 'utf8')
+  const start = '<!-- results:start -->'
+  const end = '<!-- results:end -->'
+  const body = tables
+    .replace(/^# .*\n+/, '')
+    .replace(/^(#{2,}) /gm, '#$1 ')
+    .trim()
+  const from = readme.indexOf(start)
+  const to = readme.indexOf(end)
+  if (from === -1 || to === -1) return
+  await writeFile(file, `${readme.slice(0, from + start.length)}\n${body}\n${readme.slice(to)}`)
+}

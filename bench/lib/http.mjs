@@ -93,8 +93,9 @@ function cannon(port, scenario, { durationSeconds, connections }) {
   })
 }
 
-export async function startServers(issuer, tokens) {
-  const servers = await Promise.all(HTTP_CONTENDERS.map((spec) => startServer(spec, issuer)))
+export async function startServers(issuer, tokens, frameworks) {
+  const specs = HTTP_CONTENDERS.filter((spec) => frameworks === undefined || frameworks.has(spec.framework))
+  const servers = await Promise.all(specs.map((spec) => startServer(spec, issuer)))
   for (const server of servers) await checkServer(server, tokens)
   return servers
 }
@@ -103,10 +104,11 @@ export function stopServers(servers) {
   for (const server of servers) server.child.kill()
 }
 
-export async function runHttpBench({ servers, tokens, rounds, durationSeconds, warmupSeconds, connections, log }) {
-  const list = scenarios(tokens)
+export async function runHttpBench({ servers, tokens, scenarioIds, rounds, durationSeconds, warmupSeconds, connections, log }) {
+  const all = scenarios(tokens)
+  const list = all.filter((s) => scenarioIds === undefined || scenarioIds.has(s.id))
   // Warm-up: JIT, JWKS fetch and keep-alive sockets, on the most demanding path (distinct tokens).
-  for (const server of servers) await cannon(server.port, list[1], { durationSeconds: warmupSeconds, connections })
+  for (const server of servers) await cannon(server.port, all[1], { durationSeconds: warmupSeconds, connections })
   const results = []
   for (const scenario of list) {
     const samples = new Map(servers.map((s) => [s, []]))

@@ -28,8 +28,11 @@ export function evaluateTargets({ http, verify, memory }) {
       measured: `${x(vsPeer)} best peer (${best.label}), ${x(vsBare)} bare`,
       met: vsPeer > 1 && vsBare >= 0.9,
     })
+  }
+  for (const framework of FRAMEWORKS) {
     const cold = httpRow('cold', framework, 'bearer-guard')
     const bestCold = peersOf('cold', framework).sort((a, b) => b.reqPerSec - a.reqPerSec)[0]
+    if (!cold || !bestCold) continue
     const coldVsPeer = ratio(cold.reqPerSec, bestCold.reqPerSec)
     out.push({
       target: `HTTP cold, ${framework}: >= best peer`,
