@@ -30,13 +30,13 @@ const filters = { scenarios: new Set(args.scenarios.split(',')), frameworks: new
 const CONFIG = args.quick
   ? {
       quick: true,
-      verify: { rounds: 1, durationMs: 100, poolSize: 2_000 },
-      http: { rounds: 1, durationSeconds: 1, warmupSeconds: 0.5, connections: 16, distinct: 2_000, forged: 500 },
+      verify: { rounds: 4, durationMs: 20, poolSize: 2_000 },
+      http: { rounds: 1, durationSeconds: 0.8, warmupSeconds: 0.3, connections: 16, distinct: 2_000, forged: 500 },
       memory: { total: 20_000 },
     }
   : {
       quick: false,
-      verify: { rounds: 3, durationMs: 400, poolSize: 5_000 },
+      verify: { rounds: 12, durationMs: 100, poolSize: 5_000 },
       http: { rounds: 3, durationSeconds: 2, warmupSeconds: 2, connections: 16, distinct: 10_000, forged: 1_000 },
       memory: { total: 1_000_000 },
     }

@@ -110,7 +110,7 @@ export function markdown({ machine, config, http, verify, memory, targets }) {
   }
   if (verify.length > 0) {
     push(
-      `## Verify: library calls, no HTTP (${config.verify.durationMs} ms x ${config.verify.rounds} rounds, median; cold = ${fmt(config.verify.poolSize)} distinct tokens cycled, warm = one token)`,
+      `## Verify: library calls, no HTTP (${config.verify.rounds} interleaved slices of ${config.verify.durationMs} ms per contender and mode; cold = ${fmt(config.verify.poolSize)} distinct tokens cycled, warm = one token)`,
       '',
     )
     for (const alg of ALGS) {

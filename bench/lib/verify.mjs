@@ -10,7 +10,7 @@ import { createGuard } from '@bearer-guard/core'
 import { createVerifier } from 'fast-jwt'
 import { createLocalJWKSet, jwtVerify } from 'jose'
 import jsonwebtoken from 'jsonwebtoken'
-import { LatencyRing, median, medianSample, round } from './stats.mjs'
+import { LatencyRing, round } from './stats.mjs'
 import { forge } from './tokens.mjs'
 
 const RAW = {
@@ -108,14 +108,12 @@ function poolCursor(size) {
 const isThenable = (value) => value !== null && typeof value === 'object' && typeof value.then === 'function'
 
 /**
- * One timed run. `cursor` persists across a contender's runs: its cold pool is walked as one endless
- * cycle, so an LRU cache smaller than the pool never sees a token it still holds.
+ * One timed slice, adding its latencies to `ring`. `cursor` persists across a contender's slices: its cold
+ * pool is walked as one endless cycle, so an LRU cache smaller than the pool never holds the next token.
  */
-async function measure(verify, cursor, temperature, inFlight, durationMs) {
-  const ring = new LatencyRing()
+async function measure(verify, cursor, temperature, inFlight, durationMs, ring) {
   let n = 0
   const next = temperature === 'warm' ? () => 0 : () => cursor.next()
-  globalThis.gc?.()
   const start = performance.now()
   const end = start + durationMs
   if (inFlight === 1) {
@@ -140,8 +138,7 @@ async function measure(verify, cursor, temperature, inFlight, durationMs) {
     }
     await Promise.all(Array.from({ length: inFlight }, lane))
   }
-  const elapsed = performance.now() - start
-  return { ops: n, opsPerSec: (n / elapsed) * 1000, ...ring.percentiles() }
+  return { ops: n, ms: performance.now() - start }
 }
 
 /** Refuses to time a contender that does not accept a good token and reject a forged one. */
@@ -157,9 +154,10 @@ async function sanityCheck(contender, instance, token) {
 }
 
 /**
- * Runs every contender on every algorithm and mode, interleaved: each round visits all contenders of a
- * mode back to back (rotating who goes first), so machine noise spreads across them instead of
- * landing on one. Reports the median round.
+ * Runs every contender on every algorithm and mode, interleaved in short slices: each round visits all
+ * contenders of a mode back to back (rotating who goes first), so the machine's noise spreads evenly
+ * over them instead of landing on one. A contender's rate is its total operations over its total time.
+ * No GC is forced between slices: a contender's garbage is part of its cost.
  */
 export async function runVerifyBench({ issuer, algorithms, rounds, durationMs, log }) {
   const results = []
@@ -173,20 +171,24 @@ export async function runVerifyBench({ issuer, algorithms, rounds, durationMs, l
       await sanityCheck(contender, instance, tokens[0])
       const cursor = poolCursor(tokens.length)
       // Warm-up: lets V8 optimise each contender's code before anything is timed.
-      await measure(instance.verify, cursor, 'cold', 1, Math.max(50, durationMs / 2))
+      await measure(instance.verify, cursor, 'cold', 1, Math.max(50, durationMs), new LatencyRing(1024))
       contenders.push({ contender, instance, cursor })
     }
     for (const mode of MODES) {
-      const samples = new Map(contenders.map(({ contender }) => [contender.id, []]))
+      globalThis.gc?.()
+      const runs = new Map(contenders.map(({ contender }) => [contender.id, { ring: new LatencyRing(), slices: [] }]))
       for (let r = 0; r < rounds; r++) {
         for (let c = 0; c < contenders.length; c++) {
           const { contender, instance, cursor } = contenders[(c + r) % contenders.length]
-          samples.get(contender.id).push(await measure(instance.verify, cursor, mode.temperature, mode.inFlight, durationMs))
+          const run = runs.get(contender.id)
+          run.slices.push(await measure(instance.verify, cursor, mode.temperature, mode.inFlight, durationMs, run.ring))
         }
       }
       for (const { contender } of contenders) {
-        const list = samples.get(contender.id)
-        const mid = medianSample(list, 'opsPerSec')
+        const { ring, slices } = runs.get(contender.id)
+        const ops = slices.reduce((sum, s) => sum + s.ops, 0)
+        const ms = slices.reduce((sum, s) => sum + s.ms, 0)
+        const { p50, p99 } = ring.percentiles()
         results.push({
           alg,
           mode: mode.id,
@@ -194,10 +196,10 @@ export async function runVerifyBench({ issuer, algorithms, rounds, durationMs, l
           inFlight: mode.inFlight,
           contender: contender.id,
           label: contender.label,
-          opsPerSec: round(median(list.map((s) => s.opsPerSec))),
-          p50us: round(mid.p50, 2),
-          p99us: round(mid.p99, 2),
-          samples: list.map((s) => round(s.opsPerSec)),
+          opsPerSec: round((ops / ms) * 1000),
+          p50us: round(p50, 2),
+          p99us: round(p99, 2),
+          sliceOpsPerSec: slices.map((s) => round((s.ops / s.ms) * 1000)),
         })
       }
       log?.(`verify ${alg} ${mode.id} done`)
