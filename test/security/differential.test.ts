@@ -19,7 +19,7 @@ import { createWorld, type Outcome, outcome } from './support/world.js'
 const world = await createWorld()
 const corpus = buildTokenCorpus(world)
 const jwks = world.issuer.jwks() as JSONWebKeySet
-const figures = { corpus: 0, generated: 0, bothAccept: 0, bothReject: 0, guardStricter: {} as Record<string, number> }
+const figures = { corpus: 0, generated: 0, secretMode: 0, bothAccept: 0, bothReject: 0, guardStricter: {} as Record<string, number> }
 
 afterAll(async () => {
   console.info(`[figures] differential: ${JSON.stringify(figures)}`)
@@ -181,6 +181,7 @@ describe('generated tokens: guard vs jose.jwtVerify', () => {
           const key = keyChoice === 'right' ? secret : keyChoice === 'wrong' ? wrong : Buffer.from(JSON.stringify(world.keys.RS256.jwk))
           const token = world.token({ header: { alg, kid: undefined }, claims: { exp: world.now + expDelta }, signAlg, signKey: key })
           const verdict = compare(token, await outcome(guard.verify(token)), await reference(token), profile)
+          figures.secretMode += 1
           if (verdict === 'both-accept') accepted += 1
         },
       ),
