@@ -125,9 +125,10 @@ export function createGuard(options: GuardOptions): Guard {
         cache?.delete(token)
         throw error
       }
-      // Hits must not keep a removed key alive: a stale key set still gets its background refresh.
-      if (hit.key !== null) keys.forIssuer(hit.auth.claims.iss)?.peek()
-      return hit.auth
+      // Hits must not keep a removed key alive: a stale key set still gets its background refresh (peek), and
+      // once the set is past its stale-if-error bound the hit is no better than the keys behind it: re-verify.
+      if (hit.key === null || keys.forIssuer(hit.auth.claims.iss)?.peek() !== undefined) return hit.auth
+      cache?.delete(token)
     }
     const parsed = parseCompactJws(token, config.maxTokenLength)
     const { alg, kid } = checkHeader(parsed.header, headerRules)

@@ -159,7 +159,9 @@ function bool(value: unknown, option: string, fallback: boolean): boolean {
 const LOOPBACK_NAMES = new Set(['localhost', '[::1]'])
 
 function isLoopback(hostname: string): boolean {
-  if (LOOPBACK_NAMES.has(hostname) || hostname.endsWith('.localhost')) return true
+  // Only names that cannot leave the machine whatever the resolver says: not `*.localhost` (RFC 6761 asks
+  // resolvers to keep it local, but nothing here can check that they do).
+  if (LOOPBACK_NAMES.has(hostname)) return true
   return isIP(hostname) === 4 && hostname.startsWith('127.')
 }
 
