@@ -14,12 +14,17 @@ export interface CachedVerification {
   readonly key: { readonly removed: boolean } | null
 }
 
-/** A cache slot, linked in recency order. */
+/**
+ * A cache slot, linked in recency order. Emptied when evicted: V8 can keep a stale reference to an
+ * evicted slot until its next full GC (a `Map`'s old backing table, an old-generation neighbour), and an
+ * emptied slot then holds nothing young alive; a full one promoted the whole verification, which made
+ * the cache's garbage collection cost more than its lookups under distinct tokens.
+ */
 class Node {
   prev: Node | undefined = undefined
   next: Node | undefined = undefined
-  readonly token: string
-  entry: CachedVerification
+  token: string | undefined
+  entry: CachedVerification | undefined
 
   constructor(token: string, entry: CachedVerification) {
     this.token = token
@@ -50,13 +55,14 @@ export class TokenCache {
 
   get(token: string): CachedVerification | undefined {
     const node = this.nodes.get(token)
-    if (node === undefined) return undefined
-    if (node.entry.key?.removed) {
+    const entry = node?.entry
+    if (node === undefined || entry === undefined) return undefined
+    if (entry.key?.removed) {
       this.remove(node)
       return undefined
     }
     this.touch(node)
-    return node.entry
+    return entry
   }
 
   set(token: string, entry: CachedVerification): void {
@@ -91,7 +97,9 @@ export class TokenCache {
 
   private remove(node: Node): void {
     this.unlink(node)
-    this.nodes.delete(node.token)
+    this.nodes.delete(node.token as string)
+    node.token = undefined
+    node.entry = undefined
   }
 
   private linkFirst(node: Node): void {
