@@ -37,7 +37,7 @@ const CONFIG = args.quick
   : {
       quick: false,
       verify: { rounds: 12, durationMs: 100, poolSize: 5_000 },
-      http: { rounds: 3, durationSeconds: 2, warmupSeconds: 2, connections: 16, distinct: 10_000, forged: 1_000 },
+      http: { rounds: 6, durationSeconds: 1, warmupSeconds: 2, connections: 16, distinct: 10_000, forged: 1_000 },
       memory: { total: 1_000_000 },
     }
 

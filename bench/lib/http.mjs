@@ -6,7 +6,7 @@
 import { fork } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
-import { median, medianSample, round } from './stats.mjs'
+import { median, round } from './stats.mjs'
 
 const SERVER = fileURLToPath(new URL('../servers/server.mjs', import.meta.url))
 
@@ -30,7 +30,8 @@ export const HTTP_CONTENDERS = [
  */
 export function scenarios({ warmToken, coldTokens, forgedTokens }) {
   return [
-    { id: 'warm', label: 'one repeated token', next: () => warmToken, expectedRejects: 0 },
+    // A fixed request: the load generator then spends nothing per request, and the server is the bottleneck.
+    { id: 'warm', label: 'one repeated token', next: () => warmToken, fixed: true, expectedRejects: 0 },
     {
       id: 'cold',
       label: `${coldTokens.length.toLocaleString('en-US')} distinct tokens`,
@@ -76,21 +77,37 @@ async function checkServer(server, { warmToken, forgedTokens }) {
 
 function cannon(port, scenario, { durationSeconds, connections }) {
   let n = 0
-  return autocannon({
-    url: `http://127.0.0.1:${port}`,
-    connections,
-    duration: durationSeconds,
-    requests: [
-      {
+  const request = scenario.fixed
+    ? { method: 'GET', path: '/things', headers: { authorization: `Bearer ${scenario.next(0)}` } }
+    : {
         method: 'GET',
         path: '/things',
-        setupRequest: (request) => {
-          request.headers = { ...request.headers, authorization: `Bearer ${scenario.next(n++)}` }
-          return request
+        setupRequest: (req) => {
+          req.headers = { ...req.headers, authorization: `Bearer ${scenario.next(n++)}` }
+          return req
         },
-      },
-    ],
+      }
+  return autocannon({ url: `http://127.0.0.1:${port}`, connections, duration: durationSeconds, requests: [request] })
+}
+
+function serverCpuMicros(server) {
+  return new Promise((resolve) => {
+    const onMessage = (message) => {
+      if (message?.cpu === undefined) return
+      server.child.off('message', onMessage)
+      resolve(message.cpu.user + message.cpu.system)
+    }
+    server.child.on('message', onMessage)
+    server.child.send('cpu')
   })
+}
+
+/** One autocannon run against `server`, with the server's own CPU time over it. */
+async function measure(server, scenario, options) {
+  const before = await serverCpuMicros(server)
+  const result = await cannon(server.port, scenario, options)
+  result.serverCpuMicros = (await serverCpuMicros(server)) - before
+  return result
 }
 
 export async function startServers(issuer, tokens, frameworks) {
@@ -111,38 +128,31 @@ export async function runHttpBench({ servers, tokens, scenarioIds, rounds, durat
   for (const server of servers) await cannon(server.port, all[1], { durationSeconds: warmupSeconds, connections })
   const results = []
   for (const scenario of list) {
-    const samples = new Map(servers.map((s) => [s, []]))
+    const runs = new Map(servers.map((s) => [s, []]))
     for (let r = 0; r < rounds; r++) {
-      // Alternate the order each round so no contender always runs right after the same neighbour.
+      // Every server once per round, in an order that alternates, so noise spreads over all of them.
       const order = r % 2 === 0 ? servers : [...servers].reverse()
-      for (const server of order) {
-        const result = await cannon(server.port, scenario, { durationSeconds, connections })
-        const total = result.requests.total
-        samples.get(server).push({
-          reqPerSec: total / result.duration,
-          p50ms: result.latency.p50,
-          p99ms: result.latency.p99,
-          rejected: result.non2xx / Math.max(1, total),
-          errors: result.errors + result.timeouts,
-        })
-      }
+      for (const server of order) runs.get(server).push(await measure(server, scenario, { durationSeconds, connections }))
     }
     for (const server of servers) {
-      const list2 = samples.get(server)
-      const mid = medianSample(list2, 'reqPerSec')
+      const list2 = runs.get(server)
+      const total = list2.reduce((sum, x) => sum + x.requests.total, 0)
+      const seconds = list2.reduce((sum, x) => sum + x.duration, 0)
+      const rejected = list2.reduce((sum, x) => sum + x.non2xx, 0)
       results.push({
         scenario: scenario.id,
         scenarioLabel: scenario.label,
         framework: server.framework,
         contender: server.contender,
         label: server.label,
-        reqPerSec: round(median(list2.map((s) => s.reqPerSec))),
-        p50ms: mid.p50ms,
-        p99ms: mid.p99ms,
-        rejectedShare: round(mid.rejected, 3),
+        reqPerSec: round(total / seconds),
+        cpuMicrosPerRequest: round(list2.reduce((sum, x) => sum + x.serverCpuMicros, 0) / Math.max(1, total), 1),
+        p50ms: median(list2.map((x) => x.latency.p50)),
+        p99ms: median(list2.map((x) => x.latency.p99)),
+        rejectedShare: round(rejected / Math.max(1, total), 3),
         expectedRejectedShare: server.contender === 'bare' ? 0 : scenario.expectedRejects,
-        errors: mid.errors,
-        samples: list2.map((s) => round(s.reqPerSec)),
+        errors: list2.reduce((sum, x) => sum + x.errors + x.timeouts, 0),
+        roundReqPerSec: list2.map((x) => round(x.requests.total / x.duration)),
       })
     }
     log?.(`http ${scenario.id} done`)
@@ -151,6 +161,7 @@ export async function runHttpBench({ servers, tokens, scenarioIds, rounds, durat
   for (const row of results) {
     const bare = results.find((b) => b.scenario === row.scenario && b.framework === row.framework && b.contender === 'bare')
     row.ratioToBare = round(row.reqPerSec / bare.reqPerSec, 3)
+    row.cpuRatioToBare = round(row.cpuMicrosPerRequest / bare.cpuMicrosPerRequest, 3)
   }
   return results
 }

@@ -132,4 +132,9 @@ async function startFastify() {
 const start = { express: startExpress, koa: startKoa, fastify: startFastify }[framework]
 const port = await start()
 process.send({ port })
+// The bench reads this process's CPU time around each run: CPU per request is what the middleware costs,
+// independent of how busy the rest of the machine is.
+process.on('message', (message) => {
+  if (message === 'cpu') process.send({ cpu: process.cpuUsage() })
+})
 process.on('disconnect', () => process.exit(0))
