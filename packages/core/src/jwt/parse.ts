@@ -73,9 +73,12 @@ function decodeHeader(segment: string): Record<string, JsonValue> {
 function decodeJson(segment: string): unknown {
   if (scratch.length < segment.length) scratch = Buffer.allocUnsafeSlow(segment.length)
   const length = scratch.write(segment, 'base64url')
-  // Invalid UTF-8 is refused (RFC 8259 §8.1), not replaced by U+FFFD; a BOM is kept, so JSON.parse refuses it too.
-  if (!isUtf8(scratch.subarray(0, length))) throw new TypeError('invalid UTF-8')
-  return JSON.parse(scratch.toString('utf8', 0, length))
+  const text = scratch.toString('utf8', 0, length)
+  // Invalid UTF-8 is refused (RFC 8259 §8.1), not replaced by U+FFFD. The decoder turns every invalid
+  // sequence into U+FFFD, so only a text holding one needs the strict check (a genuine U+FFFD is valid).
+  // A BOM is kept, so JSON.parse refuses it too.
+  if (text.includes('\uFFFD') && !isUtf8(scratch.subarray(0, length))) throw new TypeError('invalid UTF-8')
+  return JSON.parse(text)
 }
 
 function decodeObject(segment: string, what: string): Record<string, JsonValue> {
