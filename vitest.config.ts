@@ -9,6 +9,7 @@ export default defineConfig({
     hookTimeout: 30_000,
     // The machine has 2 cores; real servers on loopback in every file do better with few workers.
     maxWorkers: 2,
+    reporters: ['default', './test/summary-reporter.ts'],
     typecheck: { enabled: true, include: ['**/*.test-d.ts'], tsconfig: 'test/tsconfig.json' },
   },
 })
