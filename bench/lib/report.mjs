@@ -172,7 +172,7 @@ function barColumn({ title, groups, left, top, width }) {
       parts.push(
         `<text x="${left + labelWidth - 6}" y="${y + 11}" class="label">${esc(bar.label)}</text>`,
         `<rect x="${left + labelWidth}" y="${y}" width="${w.toFixed(1)}" height="14" fill="${COLORS[bar.kind]}" rx="2"/>`,
-        `<text x="${left + labelWidth + w + 4}" y="${y + 11}" class="value">${esc(bar.text)}</text>`,
+        `<text x="${(left + labelWidth + w + 4).toFixed(1)}" y="${y + 11}" class="value">${esc(bar.text)}</text>`,
       )
       y += 14
     }
@@ -209,9 +209,9 @@ export function chart({ machine, http, verify }) {
     })).filter((g) => g.bars.length > 0)
   const width = 1000
   const col = 480
-  const a = barColumn({ title: 'HTTP req/s, one repeated token', groups: httpGroups('warm'), left: 10, top: 50, width: col })
+  const a = barColumn({ title: 'HTTP req/s, one repeated token', groups: httpGroups('warm'), left: 10, top: 72, width: col })
   const b = barColumn({ title: 'HTTP req/s, distinct tokens', groups: httpGroups('cold'), left: 10, top: a.bottom + 36, width: col })
-  const c = barColumn({ title: 'Verify ops/s, cold, sequential', groups: verifyGroups('cold-seq'), left: 510, top: 50, width: col })
+  const c = barColumn({ title: 'Verify ops/s, cold, sequential', groups: verifyGroups('cold-seq'), left: 510, top: 72, width: col })
   const d = barColumn({
     title: 'Verify ops/s, warm, sequential',
     groups: verifyGroups('warm-seq'),
