@@ -31,7 +31,7 @@ const CONFIG = args.quick
   ? {
       quick: true,
       verify: { rounds: 4, durationMs: 20, poolSize: 2_000 },
-      http: { rounds: 1, durationSeconds: 0.8, warmupSeconds: 0.3, connections: 16, distinct: 2_000, forged: 500 },
+      http: { rounds: 1, durationSeconds: 0.6, warmupSeconds: 0.25, connections: 16, distinct: 2_000, forged: 500 },
       memory: { total: 20_000 },
     }
   : {
