@@ -4,6 +4,7 @@
  * Prints markdown tables; writes JSON, markdown and an SVG chart to bench/results/. See README.md.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { loadavg } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { createTestIssuer } from '@bearer-guard/testing'
@@ -85,6 +86,9 @@ try {
   await issuer.close()
 }
 
+// Other work on the machine shows up as load: a high figure at either end means noisier ratios.
+machine.loadAverageEnd = loadavg().map((n) => Math.round(n * 100) / 100)
+machine.seconds = Math.round((performance.now() - started) / 1000)
 const targets = evaluateTargets({ http, verify, memory })
 const report = { machine, config: CONFIG, targets, http, verify, memory }
 const md = markdown(report)

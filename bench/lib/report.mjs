@@ -79,7 +79,7 @@ export function markdown({ machine, config, http, verify, memory, targets }) {
   push('# bearer-guard benchmark', '')
   push(
     `${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.platform}; Node ${machine.node} (V8 ${machine.v8}, OpenSSL ${machine.openssl}); ` +
-      `load average at start ${machine.loadAverage.join(' ')}; ${machine.date}; ${config.quick ? 'quick' : 'full'} run.`,
+      `load average ${machine.loadAverage.join(' ')} at start, ${machine.loadAverageEnd?.join(' ') ?? 'n/a'} at end; ${machine.date}; ${config.quick ? 'quick' : 'full'} run, ${machine.seconds ?? '?'} s.`,
     '',
   )
   push('## Targets', '', '| Target | Measured | Met |', '| --- | --- | --- |')
