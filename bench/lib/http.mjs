@@ -125,7 +125,7 @@ export async function runHttpBench({ servers, tokens, scenarioIds, rounds, durat
   const all = scenarios(tokens)
   const list = all.filter((s) => scenarioIds === undefined || scenarioIds.has(s.id))
   // Warm-up: JIT, JWKS fetch and keep-alive sockets, on the most demanding path (distinct tokens).
-  for (const server of servers) await cannon(server.port, all[1], { durationSeconds: warmupSeconds, connections })
+  if (warmupSeconds > 0) for (const server of servers) await cannon(server.port, all[1], { durationSeconds: warmupSeconds, connections })
   const results = []
   for (const scenario of list) {
     const runs = new Map(servers.map((s) => [s, []]))
