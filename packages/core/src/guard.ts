@@ -5,7 +5,7 @@
  * (algorithm allow-list, `crit`, `typ`), key selection (JWKS cached, one refetch per cooldown for unknown
  * `kid`s), signature, registered claims, scopes, then the user's `validate` hook.
  */
-import { BearerError, type ChallengeContext, InvalidTokenError } from './errors.js'
+import { BearerError, type ChallengeContext, InvalidTokenError, ServiceUnavailableError } from './errors.js'
 import { discoverJwksUri } from './jwks/discovery.js'
 import type { FetchLimits } from './jwks/fetch-json.js'
 import type { KeyCandidate, KeySet } from './jwks/key-set.js'
@@ -43,7 +43,10 @@ export interface Guard {
   scopeCheck(scopes: readonly string[], mode?: ScopeMode): ScopeCheck
   /** Completes a {@link BearerError} with this guard's realm and resource metadata. */
   challenge<E extends BearerError>(error: E): E
-  /** Refetches the JWKS now (every issuer's), e.g. after an out-of-band key rotation notice. */
+  /**
+   * Refetches the JWKS now (every issuer's), e.g. after an out-of-band key rotation notice. Rejects with a
+   * {@link ServiceUnavailableError} (upstream detail in `cause`) when a fetch fails; cached keys stay in use.
+   */
   reload(): Promise<void>
   /** Number of entries in the verified-token cache. */
   readonly cacheSize: number
@@ -198,7 +201,12 @@ export function createGuard(options: GuardOptions): Guard {
     },
     challenge,
     async reload() {
-      await Promise.all(keys.all().map((remote) => remote.reload()))
+      try {
+        await Promise.all(keys.all().map((remote) => remote.reload()))
+      } catch (cause) {
+        // The same shape as every other failure to get keys; the upstream detail stays in `cause`.
+        throw new ServiceUnavailableError(1, { cause })
+      }
     },
     get cacheSize() {
       return cache?.size ?? 0

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto'
 import { createServer, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
-import { createGuard, type GuardOptions, type KeySetFetchEvent } from '@bearer-guard/core'
+import { createGuard, type GuardOptions, type KeySetFetchEvent, ServiceUnavailableError } from '@bearer-guard/core'
 import { createTestIssuer, type TestIssuer, type TestIssuerOptions } from '@bearer-guard/testing'
 import { exportJWK } from 'jose'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -102,6 +102,16 @@ describe('single flight', () => {
     await Promise.all([guard.reload(), guard.reload(), guard.reload()])
     expect(as.requests.jwks).toBe(2)
     expect(events.map((e) => e.reason)).toEqual(['initial', 'reload'])
+  })
+
+  it('a failed reload() rejects with a 503 ServiceUnavailableError and leaves the cached keys serving', async () => {
+    const { as, guard } = await setup()
+    await guard.verify(await as.sign())
+    as.fail('http-500')
+    const error = await guard.reload().catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(ServiceUnavailableError)
+    expect(error).toMatchObject({ status: 503, headers: { 'retry-after': '1' } })
+    await expect(guard.verify(await as.sign())).resolves.toBeDefined()
   })
 })
 
