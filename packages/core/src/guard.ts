@@ -101,7 +101,7 @@ export function createGuard(options: GuardOptions): Guard {
     checkStaticClaims(claims, rules)
     checkTimeClaims(time, rules, nowSeconds())
     const auth = buildAuthInfo(token, parsed.header as JwtHeader, claims, readScopes(claims))
-    cache?.set(token, { auth, time, key: verifiedBy.record.fingerprint === SECRET ? null : verifiedBy.record })
+    if (cache?.admit(token)) cache.set(token, { auth, time, key: verifiedBy.record.fingerprint === SECRET ? null : verifiedBy.record })
     return auth
   }
 

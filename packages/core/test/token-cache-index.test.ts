@@ -5,7 +5,7 @@
 import { createGuard } from '@bearer-guard/core'
 import { createTestIssuer, type TestIssuer } from '@bearer-guard/testing'
 import { afterEach, describe, expect, it } from 'vitest'
-import { expectInvalidToken } from './helpers.js'
+import { cached, expectInvalidToken } from './helpers.js'
 
 const open: TestIssuer[] = []
 afterEach(async () => {
@@ -24,7 +24,7 @@ describe('verified-token cache index', () => {
     open.push(as)
     const guard = createGuard({ issuer: as.issuer, audience: as.audience, jwksUri: as.jwksUri })
     const token = await as.sign({ scope: 'read' })
-    const auth = await guard.verify(token)
+    const auth = await cached(guard, token)
     const forged = withPayload(token, { ...auth.claims, scope: 'read admin' })
     expect(forged.slice(-43)).toBe(token.slice(-43))
     await expectInvalidToken(guard.verify(forged), 'invalid signature')
@@ -41,7 +41,7 @@ describe('verified-token cache index', () => {
     const forged = withPayload(token, { iss: as.issuer, aud: as.audience, sub: 'someone-else', exp: Math.floor(Date.now() / 1000) + 60 })
     await expectInvalidToken(guard.verify(forged), 'invalid signature')
     expect(guard.cacheSize).toBe(0)
-    const auth = await guard.verify(token)
+    const auth = await cached(guard, token)
     expect(auth.subject).toBe('test-client')
     expect(await guard.verify(token)).toBe(auth)
   })

@@ -5,7 +5,7 @@
 import { createGuard, type GuardOptions } from '@bearer-guard/core'
 import { createTestIssuer, type TestIssuer } from '@bearer-guard/testing'
 import { afterEach, describe, expect, it } from 'vitest'
-import { expectInvalidToken, expectUnavailable, type FakeClock, fakeClock, signWith } from './helpers.js'
+import { cached, expectInvalidToken, expectUnavailable, type FakeClock, fakeClock, signWith } from './helpers.js'
 
 const open: TestIssuer[] = []
 afterEach(async () => {
@@ -23,19 +23,29 @@ async function setup(
 }
 
 describe('verified-token cache', () => {
-  it('a repeated token is a hit: the same AuthInfo comes back', async () => {
+  it('a token is admitted on its second verification, then repeated requests are hits (same AuthInfo)', async () => {
     const { as, guard } = await setup()
     const token = await as.sign()
     const first = await guard.verify(token)
+    expect(guard.cacheSize).toBe(0)
+    const second = await guard.verify(token)
+    expect(second).not.toBe(first)
     expect(guard.cacheSize).toBe(1)
-    expect(await guard.verify(token)).toBe(first)
+    expect(await guard.verify(token)).toBe(second)
+    expect(await guard.verify(token)).toBe(second)
     expect(guard.cacheSize).toBe(1)
+  })
+
+  it('a stream of distinct tokens is never retained (doorkeeper), so it pays no cache upkeep', async () => {
+    const { as, guard } = await setup()
+    for (let i = 0; i < 20; i++) await guard.verify(await as.sign())
+    expect(guard.cacheSize).toBe(0)
   })
 
   it('a hit needs no key work while the key set is usable, even with the JWKS down (stale-if-error)', async () => {
     const { as, time, guard } = await setup({ cacheMaxAge: 60_000, staleIfErrorDuration: 60_000 })
     const token = await as.sign({}, { expiresIn: 86_400 })
-    const first = await guard.verify(token)
+    const first = await cached(guard, token)
     as.fail('down')
     time.advance(90_000)
     // Same frozen AuthInfo object: nothing was parsed or verified again.
@@ -45,7 +55,7 @@ describe('verified-token cache', () => {
   it('a cache hit past the stale-if-error bound is re-verified: 503 like any other token, not a pass', async () => {
     const { as, time, guard } = await setup({ cacheMaxAge: 60_000, staleIfErrorDuration: 60_000 })
     const token = await as.sign({}, { expiresIn: 86_400 })
-    await guard.verify(token)
+    await cached(guard, token)
     as.fail('down')
     time.advance(120_001)
     await expectUnavailable(guard.verify(token))
@@ -53,14 +63,14 @@ describe('verified-token cache', () => {
     // Back up: the same token verifies again and is cached again.
     as.fail('ok')
     time.advance(60_000)
-    await expect(guard.verify(token)).resolves.toMatchObject({ token })
+    await expect(cached(guard, token)).resolves.toMatchObject({ token })
     expect(guard.cacheSize).toBe(1)
   })
 
   it('exp is still enforced on a hit, and the entry is dropped', async () => {
     const { as, time, guard } = await setup()
     const token = await as.sign({ exp: time.seconds() + 60 })
-    const auth = await guard.verify(token)
+    const auth = await cached(guard, token)
     time.advance(64_000)
     expect(await guard.verify(token)).toBe(auth)
     time.advance(1_000)
@@ -71,7 +81,7 @@ describe('verified-token cache', () => {
   it('maxTokenAge is still enforced on a hit', async () => {
     const { as, time, guard } = await setup({ maxTokenAge: 60 })
     const token = await as.sign({ iat: time.seconds() })
-    await guard.verify(token)
+    await cached(guard, token)
     time.advance(65_000)
     await expect(guard.verify(token)).resolves.toBeDefined()
     time.advance(1_000)
@@ -82,7 +92,7 @@ describe('verified-token cache', () => {
   it('entries whose key leaves the JWKS are dropped on the next refresh', async () => {
     const { as, guard } = await setup()
     const token = await as.sign()
-    await guard.verify(token)
+    await cached(guard, token)
     await as.rotate({ keepPrevious: false })
     await guard.reload()
     await expectInvalidToken(guard.verify(token), 'unknown signing key')
@@ -92,7 +102,7 @@ describe('verified-token cache', () => {
   it('entries whose key is still listed survive a refresh', async () => {
     const { as, guard } = await setup()
     const token = await as.sign()
-    const auth = await guard.verify(token)
+    const auth = await cached(guard, token)
     await as.rotate()
     await guard.reload()
     await guard.reload()
@@ -103,7 +113,7 @@ describe('verified-token cache', () => {
     const { as, guard } = await setup()
     const kid = as.kids[0] as string
     const token = await as.sign()
-    await guard.verify(token)
+    await cached(guard, token)
     const jwk = as.publicJwk(kid)
     await as.rotate({ keepPrevious: false })
     as.setExtraKeys([{ ...jwk, key_ops: ['encrypt'] }])
@@ -115,12 +125,13 @@ describe('verified-token cache', () => {
   it('is an LRU bounded by maxEntries', async () => {
     const { as, guard } = await setup({ tokenCache: { maxEntries: 2 } })
     const [t1, t2, t3] = await Promise.all([as.sign(), as.sign(), as.sign()])
-    const a1 = await guard.verify(t1 as string)
-    const a2 = await guard.verify(t2 as string)
+    const a1 = await cached(guard, t1 as string)
+    const a2 = await cached(guard, t2 as string)
     expect(await guard.verify(t1 as string)).toBe(a1) // t1 is now the most recent
-    await guard.verify(t3 as string) // evicts t2, the least recent
+    await cached(guard, t3 as string) // evicts t2, the least recent
     expect(guard.cacheSize).toBe(2)
     expect(await guard.verify(t1 as string)).toBe(a1)
+    // Evicted: verified again in full (and, being new to the doorkeeper, not re-admitted yet).
     expect(await guard.verify(t2 as string)).not.toBe(a2)
     expect(guard.cacheSize).toBe(2)
   })
@@ -148,7 +159,7 @@ describe('verified-token cache', () => {
     const guard = createGuard({ issuer: 'https://as.example/', audience: 'https://api.example', secret, clock: time.clock })
     const now = time.seconds()
     const token = await signWith(secret, { alg: 'HS256' }, { iss: 'https://as.example/', aud: 'https://api.example', exp: now + 60 })
-    const auth = await guard.verify(token)
+    const auth = await cached(guard, token)
     expect(await guard.verify(token)).toBe(auth)
     time.advance(65_000)
     await expectInvalidToken(guard.verify(token), 'token expired')
