@@ -67,10 +67,20 @@ const badScope = (value: unknown): boolean =>
  * The deliberate strictnesses: for a token jose accepts, the guard may refuse it only for one of these
  * reasons, and only when the token really has the trait named.
  */
+/** True when the last character of an unpadded base64url segment sets bits that encode nothing. */
+function hasSpareBits(segment: string): boolean {
+  const rest = segment.length % 4
+  if (rest < 2) return false
+  return Buffer.from(segment, 'base64url').toString('base64url') !== segment
+}
+
 function stricterBecause(token: string, description: string, profile: Partial<GuardOptions>): string | undefined {
   if (description === 'token too large' && token.length > (profile.maxTokenLength ?? 8192)) return 'token longer than maxTokenLength'
   if (description === 'malformed token' && token.includes('=')) return 'base64 padding (RFC 7515 §2: base64url without padding)'
   if (description === 'malformed token' && token.startsWith('77u_')) return 'BOM before the header JSON (RFC 8259 §8.1)'
+  if ((description === 'malformed token' || description === 'invalid signature') && token.split('.').some(hasSpareBits)) {
+    return 'non-canonical base64url: spare bits set in a segment’s last character (RFC 4648 §3.5)'
+  }
   const decoded = decodeLoose(token)
   if (decoded === undefined) return undefined
   const { header, payload } = decoded

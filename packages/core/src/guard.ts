@@ -15,6 +15,7 @@ import { type ClaimRules, checkStaticClaims, checkTimeClaims, readTimeClaims } f
 import { checkHeader } from './jwt/header.js'
 import { type ParsedJws, parseCompactJws } from './jwt/parse.js'
 import { bindKey, type VerificationKey } from './jwt/signature.js'
+import { deepFreeze } from './lib/deep-freeze.js'
 import { assertFetchableUrl, type GuardOptions, type ResolvedOptions, resolveOptions } from './options.js'
 import { extractToken } from './request/extract-token.js'
 import { compileScopeCheck, compileScopeReader, type ScopeCheck, type ScopeMode } from './scopes.js'
@@ -285,7 +286,12 @@ function createKeySources(config: ResolvedOptions): KeySources {
 function buildAuthInfo(token: string, header: JwtHeader, claims: Readonly<Record<string, JsonValue>>, scopes: readonly string[]): AuthInfo {
   const c = claims as JwtClaims
   const clientId = c.client_id ?? c.azp
-  const auth: { -readonly [K in keyof AuthInfo]: AuthInfo[K] } = { token, header, claims: c, scopes }
+  const auth: { -readonly [K in keyof AuthInfo]: AuthInfo[K] } = {
+    token,
+    header: deepFreeze(header),
+    claims: deepFreeze(c),
+    scopes: deepFreeze(scopes),
+  }
   if (clientId !== undefined) auth.clientId = clientId
   if (c.sub !== undefined) auth.subject = c.sub
   if (c.exp !== undefined) auth.expiresAt = c.exp

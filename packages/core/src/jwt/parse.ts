@@ -18,7 +18,21 @@ export interface ParsedJws {
 const BASE64URL = /^[A-Za-z0-9_-]+$/
 
 /** A length of 4n + 1 encodes no whole byte (RFC 4648 §4); Node's decoder would silently drop the extra character. */
-const isBase64url = (part: string): boolean => part.length % 4 !== 1 && BASE64URL.test(part)
+const isBase64url = (part: string): boolean => part.length % 4 !== 1 && BASE64URL.test(part) && isCanonicalEnd(part)
+
+/**
+ * The last character of an unpadded segment of length 4n + 2 or 4n + 3 carries 4 or 2 bits that encode
+ * nothing; they must be zero (RFC 4648 §3.5). Node's decoder ignores them, so without this check one
+ * signature has several accepted spellings, and one token several strings: a deny-list, replay log or
+ * rate limit keyed on the token string could be sidestepped.
+ */
+function isCanonicalEnd(part: string): boolean {
+  const rest = part.length % 4
+  if (rest === 0) return true
+  const code = part.charCodeAt(part.length - 1)
+  const value = code >= 97 ? code - 71 : code >= 65 ? code - 65 : code >= 48 ? code + 4 : code === 45 ? 62 : 63 // a-z, A-Z, 0-9, '-', '_'
+  return (value & (rest === 2 ? 0x0f : 0x03)) === 0
+}
 
 /**
  * Segments are decoded into one reused buffer, then read as a string: no Buffer per segment on the hot
@@ -51,8 +65,8 @@ export function parseCompactJws(token: string, maxLength: number): ParsedJws {
   if ((cachedHeader === undefined && !isBase64url(headerPart)) || !isBase64url(payloadPart) || !BASE64URL.test(signaturePart)) {
     throw new InvalidTokenError(signaturePart === '' ? 'missing signature' : 'malformed token')
   }
-  // Decoded leniently, a signature with a dangling character would still verify (an ES384 one does).
-  if (signaturePart.length % 4 === 1) throw new InvalidTokenError('invalid signature')
+  // Decoded leniently, a signature with a dangling character or non-zero spare bits would still verify.
+  if (signaturePart.length % 4 === 1 || !isCanonicalEnd(signaturePart)) throw new InvalidTokenError('invalid signature')
   return {
     header: cachedHeader ?? decodeHeader(headerPart),
     payload: decodeObject(payloadPart, 'payload'),
