@@ -102,7 +102,7 @@ export function createGuard(options: GuardOptions): Guard {
     checkStaticClaims(claims, rules)
     checkTimeClaims(time, rules, nowSeconds())
     const auth = buildAuthInfo(token, parsed.header as JwtHeader, claims, readScopes(claims))
-    if (cache?.admit(token)) cache.set(token, { auth, time, key: verifiedBy.record.fingerprint === SECRET ? null : verifiedBy.record })
+    if (cache?.admit(token)) cache.set(token, { auth, time, key: verifiedBy.record })
     return auth
   }
 
@@ -131,7 +131,7 @@ export function createGuard(options: GuardOptions): Guard {
       }
       // Hits must not keep a removed key alive: a stale key set still gets its background refresh (peek), and
       // once the set is past its stale-if-error bound the hit is no better than the keys behind it: re-verify.
-      if (hit.key === null || keys.forIssuer(hit.auth.claims.iss)?.peek() !== undefined) return hit.auth
+      if (secretKeys !== undefined || keys.forIssuer(hit.auth.claims.iss)?.peek() !== undefined) return hit.auth
       cache?.delete(token)
     }
     const parsed = parseCompactJws(token, config.maxTokenLength)
@@ -217,11 +217,9 @@ export function createGuard(options: GuardOptions): Guard {
   return Object.freeze(guard)
 }
 
-/** Marks the pseudo key record of a shared secret, which no JWKS refresh can remove. */
-const SECRET = '\0secret'
-
+/** A shared secret as one key record per HS algorithm; no JWKS refresh can remove it. */
 function bindSecret(config: ResolvedOptions): Map<Algorithm, KeyCandidate> {
-  const record = { kid: undefined, byAlgorithm: new Map<Algorithm, VerificationKey>(), fingerprint: SECRET, removed: false }
+  const record = { kid: undefined, byAlgorithm: new Map<Algorithm, VerificationKey>(), fingerprint: 'secret', removed: false }
   const out = new Map<Algorithm, KeyCandidate>()
   for (const alg of config.algorithmList) {
     if (ALGORITHMS[alg].kty !== 'oct') continue

@@ -11,8 +11,8 @@ import type { AuthInfo } from './types.js'
 export interface CachedVerification {
   readonly auth: AuthInfo
   readonly time: TimeClaims
-  /** The key that verified it; `null` for a shared secret, which cannot be removed. */
-  readonly key: { readonly removed: boolean } | null
+  /** The key record that verified it (a shared secret's is never removed). */
+  readonly key: { readonly removed: boolean }
 }
 
 /**
@@ -80,7 +80,7 @@ export class TokenCache {
     const node = this.nodes.get(indexKey(token))
     const entry = node?.entry
     if (node === undefined || entry === undefined || node.token !== token) return undefined
-    if (entry.key?.removed) {
+    if (entry.key.removed) {
       this.remove(node)
       return undefined
     }
