@@ -4,6 +4,7 @@
  */
 import { MissingTokenError } from './errors.js'
 import { createGuard, type Guard, isGuard } from './guard.js'
+import { ADAPTER_OPTION_KEYS, assertKnownKeys, guardOptionNames } from './option-keys.js'
 import type { GuardOptions } from './options.js'
 import { compileScopeCheck, type ScopeCheck, type ScopeMode } from './scopes.js'
 import type { AuthInfo } from './types.js'
@@ -24,13 +25,20 @@ export interface ResolvedAdapterOptions {
   readonly optional: boolean
 }
 
-/** Resolves adapter options once, at startup; `caller` prefixes error messages (e.g. `bearerAuth`). */
-export function resolveAdapterOptions(options: AdapterOptions, caller: string): ResolvedAdapterOptions {
+/**
+ * Resolves adapter options once, at startup; `caller` prefixes error messages (e.g. `bearerAuth`). Any key
+ * that is neither a guard option, `guard`, `optional`, nor one of `adapterKeys` (options the adapter reads
+ * itself, e.g. Fastify's `hook`) throws a `TypeError` naming it, with a "did you mean" when one is close.
+ */
+export function resolveAdapterOptions(options: AdapterOptions, caller: string, adapterKeys: readonly string[] = []): ResolvedAdapterOptions {
   if (isGuard(options)) return { guard: options, optional: false }
   if (typeof options !== 'object' || options === null) throw new TypeError(`${caller}: options must be guard options, a Guard or { guard }`)
-  const { optional = false, ...rest } = options
+  assertKnownKeys(options, [...guardOptionNames, 'guard', ...ADAPTER_OPTION_KEYS, ...adapterKeys], caller)
+  const { optional = false, ...all } = options
+  const rest: Record<string, unknown> = { ...all }
+  for (const key of adapterKeys) delete rest[key]
   if (typeof optional !== 'boolean') throw new TypeError(`${caller}: "optional" must be a boolean`)
-  if (!('guard' in rest)) return { guard: createGuard(rest), optional }
+  if (!('guard' in rest)) return { guard: createGuard(rest as unknown as GuardOptions), optional }
   if (!isGuard(rest.guard)) throw new TypeError(`${caller}: "guard" must be a Guard made by createGuard`)
   // Guard options next to a ready guard would be silently ignored: refuse them instead.
   if (Object.keys(rest).length > 1) throw new TypeError(`${caller}: "guard" cannot be combined with guard options`)

@@ -114,8 +114,8 @@ function buildHeaders(init: BearerErrorInit, context: ChallengeContext): BearerE
 
 /** 401 with a bare `Bearer` challenge: the request carried no bearer credentials (RFC 6750 §3.1). */
 export class MissingTokenError extends BearerError {
-  constructor(context?: ChallengeContext) {
-    super({ status: 401, code: undefined, description: 'bearer token required' }, context)
+  constructor(context?: ChallengeContext, options: { cause?: unknown } = {}) {
+    super({ status: 401, code: undefined, description: 'bearer token required', cause: options.cause }, context)
   }
 }
 

@@ -9,14 +9,15 @@ import { BearerError, type ChallengeContext, InvalidTokenError, ServiceUnavailab
 import { discoverJwksUri } from './jwks/discovery.js'
 import type { FetchLimits } from './jwks/fetch-json.js'
 import type { KeyCandidate, KeySet } from './jwks/key-set.js'
-import { RemoteKeySet } from './jwks/remote-key-set.js'
+import { RemoteKeySet, upstreamCause } from './jwks/remote-key-set.js'
 import { ALGORITHMS, type Algorithm } from './jwt/algorithms.js'
-import { type ClaimRules, checkStaticClaims, checkTimeClaims, readTimeClaims } from './jwt/claims.js'
+import { type ClaimRules, checkStaticClaims, checkTimeClaims, readTimeClaims, unexpectedIssuer } from './jwt/claims.js'
 import { checkHeader } from './jwt/header.js'
 import { type ParsedJws, parseCompactJws } from './jwt/parse.js'
 import { bindKey, type VerificationKey } from './jwt/signature.js'
 import { deepFreeze } from './lib/deep-freeze.js'
 import { assertFetchableUrl, type GuardOptions, type ResolvedOptions, resolveOptions } from './options.js'
+import { rejection, withHeader } from './rejection.js'
 import { extractToken } from './request/extract-token.js'
 import { compileScopeCheck, compileScopeReader, type ScopeCheck, type ScopeMode } from './scopes.js'
 import { TokenCache } from './token-cache.js'
@@ -70,6 +71,7 @@ export function createGuard(options: GuardOptions): Guard {
     clockToleranceSeconds: config.clockToleranceSeconds,
     maxTokenAgeSeconds: config.maxTokenAgeSeconds,
     requiredClaims: config.requiredClaims,
+    ignoredConfirmationMethods: config.ignoredConfirmationMethods,
   }
   const headerRules = { algorithms: config.algorithms, strict: config.strict }
   const context: ChallengeContext = { realm: config.realm, resourceMetadata: config.resourceMetadata }
@@ -84,11 +86,11 @@ export function createGuard(options: GuardOptions): Guard {
 
   const toBearerError = (error: unknown): BearerError => {
     if (BearerError.is(error)) return challenge(error)
-    return challenge(new InvalidTokenError('invalid token', { cause: error }))
+    return challenge(new InvalidTokenError('invalid token', { cause: rejection('verification_error', { error }) }))
   }
 
   /** Signature, claims, scopes; caches the result. Sync: all keys are at hand. */
-  const complete = (token: string, parsed: ParsedJws, candidates: readonly KeyCandidate[]): AuthInfo => {
+  const complete = (token: string, parsed: ParsedJws, candidates: readonly KeyCandidate[], source?: RemoteKeySet): AuthInfo => {
     let verifiedBy: KeyCandidate | undefined
     for (const candidate of candidates) {
       if (candidate.key.verify(parsed.signingInput, parsed.signature)) {
@@ -96,11 +98,24 @@ export function createGuard(options: GuardOptions): Guard {
         break
       }
     }
-    if (verifiedBy === undefined) throw new InvalidTokenError(candidates.length === 0 ? 'unknown signing key' : 'invalid signature')
+    if (verifiedBy === undefined) {
+      const jwksUri = source?.uri
+      throw candidates.length === 0
+        ? new InvalidTokenError('unknown signing key', { cause: rejection('unknown_key', { jwksUri }, parsed.header) })
+        : new InvalidTokenError('invalid signature', {
+            cause: rejection('signature_invalid', { jwksUri, keysTried: candidates.length }, parsed.header),
+          })
+    }
     const claims = parsed.payload
-    const time = readTimeClaims(claims)
-    checkStaticClaims(claims, rules)
-    checkTimeClaims(time, rules, nowSeconds())
+    let time: ReturnType<typeof readTimeClaims>
+    try {
+      time = readTimeClaims(claims)
+      checkStaticClaims(claims, rules)
+      checkTimeClaims(time, rules, nowSeconds())
+    } catch (error) {
+      if (BearerError.is(error)) withHeader(error.cause, parsed.header)
+      throw error
+    }
     const auth = buildAuthInfo(token, parsed.header as JwtHeader, claims, readScopes(claims))
     if (cache?.admit(token)) cache.set(token, { auth, time, key: verifiedBy.record })
     return auth
@@ -115,18 +130,21 @@ export function createGuard(options: GuardOptions): Guard {
     set: KeySet,
   ): AuthInfo | Promise<AuthInfo> => {
     const candidates = set.select(alg, kid)
-    if (candidates.length > 0 || kid === undefined || set.hasKid(kid)) return complete(token, parsed, candidates)
-    return remote.refreshForUnknownKey().then((fresh) => complete(token, parsed, fresh?.select(alg, kid) ?? []))
+    if (candidates.length > 0 || kid === undefined || set.hasKid(kid)) return complete(token, parsed, candidates, remote)
+    return remote.refreshForUnknownKey().then((fresh) => complete(token, parsed, fresh?.select(alg, kid) ?? [], remote))
   }
 
   const verifyToken = (token: string): AuthInfo | Promise<AuthInfo> => {
-    if (typeof token !== 'string') throw new InvalidTokenError('malformed token')
+    if (typeof token !== 'string') {
+      throw new InvalidTokenError('malformed token', { cause: rejection('malformed_token', { detail: `token is ${typeof token}, not a string` }) })
+    }
     const hit = cache?.get(token)
     if (hit !== undefined) {
       try {
         checkTimeClaims(hit.time, rules, nowSeconds())
       } catch (error) {
         cache?.delete(token)
+        if (BearerError.is(error)) withHeader(error.cause, hit.auth.header)
         throw error
       }
       // Hits must not keep a removed key alive: a stale key set still gets its background refresh (peek), and
@@ -142,7 +160,11 @@ export function createGuard(options: GuardOptions): Guard {
     }
     const remote = keys.forIssuer(parsed.payload.iss)
     // Without discovery's per-issuer sets the issuer is checked with the other claims after the signature.
-    if (remote === undefined) throw new InvalidTokenError('unexpected issuer')
+    if (remote === undefined) {
+      const error = unexpectedIssuer(parsed.payload.iss, rules)
+      withHeader(error.cause, parsed.header)
+      throw error
+    }
     const set = remote.peek()
     if (set !== undefined) return withKeys(token, parsed, alg, kid, remote, set)
     return remote.get().then((fresh) => withKeys(token, parsed, alg, kid, remote, fresh))
@@ -154,9 +176,14 @@ export function createGuard(options: GuardOptions): Guard {
       verdict = await (config.validate as NonNullable<typeof config.validate>)(auth)
     } catch (error) {
       if (BearerError.is(error)) throw error
-      throw new InvalidTokenError('token rejected', { cause: error })
+      throw new InvalidTokenError('token rejected', { cause: rejection('validate_threw', { error }, auth.header) })
     }
-    if (verdict === false) throw new InvalidTokenError('token rejected')
+    // Only an explicit yes (`true`) or no answer at all (a void hook) accepts: a row count of 0, a null
+    // lookup, an empty string, or any object cannot turn into a pass by accident.
+    if (verdict !== true && verdict !== undefined) {
+      const returned = verdict === null ? 'null' : typeof verdict === 'boolean' ? String(verdict) : typeof verdict
+      throw new InvalidTokenError('token rejected', { cause: rejection('validate_rejected', { returned }, auth.header) })
+    }
     return auth
   }
 
@@ -206,7 +233,7 @@ export function createGuard(options: GuardOptions): Guard {
         await Promise.all(keys.all().map((remote) => remote.reload()))
       } catch (cause) {
         // The same shape as every other failure to get keys; the upstream detail stays in `cause`.
-        throw new ServiceUnavailableError(1, { cause })
+        throw new ServiceUnavailableError(1, { cause: BearerError.is(cause) ? cause.cause : upstreamCause(cause) })
       }
     },
     get cacheSize() {
@@ -246,9 +273,10 @@ function createKeySources(config: ResolvedOptions): KeySources {
     fetch: config.fetch,
     checkUrl: (url, what) => assertFetchableUrl(url, what, config.allowInsecureHttp),
   }
-  const make = (resolveUri: () => Promise<string>): RemoteKeySet =>
+  const make = (resolveUri: () => Promise<string>, issuer?: string): RemoteKeySet =>
     new RemoteKeySet({
       resolveUri,
+      issuer,
       algorithms: config.algorithmList,
       limits,
       cacheMaxAgeMs: config.cacheMaxAgeMs,
@@ -272,7 +300,7 @@ function createKeySources(config: ResolvedOptions): KeySources {
         // Once known, the jwks_uri is kept: no request waits on discovery again.
         discovered ??= await discoverJwksUri(issuer, limits)
         return discovered
-      }),
+      }, issuer),
     )
   }
   return {

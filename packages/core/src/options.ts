@@ -15,6 +15,7 @@ import {
   isSymmetric,
 } from './jwt/algorithms.js'
 import type { TokenLocation } from './request/extract-token.js'
+import { assertKnownKeys, guardOptionNames, TOKEN_CACHE_KEYS } from './option-keys.js'
 import type { AuthInfo } from './types.js'
 
 export interface GuardOptions {
@@ -35,7 +36,10 @@ export interface GuardOptions {
   readonly algorithms?: readonly Algorithm[]
   /** Shared secret for HS* tokens, instead of a JWKS. At least as long as the hash output (RFC 7518 §3.2). */
   readonly secret?: string | Uint8Array | KeyObject
-  /** Seconds of clock skew tolerated on `exp`, `nbf` and `iat`. Default 5, at most 300. */
+  /**
+   * Seconds of clock skew tolerated on `exp`, `nbf` and `iat`. Default 5, from 0 to 300. A token whose
+   * `iat` is further in the future than this is refused (policy, see the README).
+   */
   readonly clockTolerance?: number
   /** Maximum age in seconds since `iat`; makes `iat` required. Default: no limit. */
   readonly maxTokenAge?: number
@@ -53,8 +57,11 @@ export interface GuardOptions {
    */
   readonly scopeClaim?: string | readonly string[]
   /**
-   * Extra checks on a verified token, run on every request (cache hits included). Throw (a BearerError
-   * passes through as is) or return (or resolve) `false` to reject with 401 `invalid_token`.
+   * Extra checks on a verified token, run on every request (cache hits included). The token is accepted
+   * only when the hook returns (or resolves) `true` or nothing (`undefined`). Any other value rejects with
+   * 401 `invalid_token` (`cause.reason` `validate_rejected`, the value's type in `cause.returned`): `false`,
+   * and also `0`, `null`, `''`, an object or a number, so a hook that returns a row count or a lookup result
+   * cannot pass a token by accident. Throwing rejects too (a BearerError passes through as is).
    */
   readonly validate?: (auth: AuthInfo) => unknown
   /** `realm` of the `WWW-Authenticate` challenge. Default: none. */
@@ -63,21 +70,31 @@ export interface GuardOptions {
   readonly resourceMetadata?: string
   /** Where tokens are accepted. Default `['header']`; `query` and `body` are RFC 6750 opt-ins. */
   readonly tokenLocations?: readonly TokenLocation[]
-  /** Longest token accepted, in characters; longer ones are refused before any parsing. Default 8192. */
+  /** Longest token accepted, in characters; longer ones are refused before any parsing. Default 8192, from 64 to 1048576. */
   readonly maxTokenLength?: number
-  /** JWKS and discovery request timeout in milliseconds (headers and body). Default 5000. */
+  /** JWKS and discovery request timeout in milliseconds (headers and body). Default 5000, from 1 to 120000. */
   readonly timeoutDuration?: number
-  /** Minimum milliseconds between refetches caused by unknown `kid`s. Default 30000. */
+  /**
+   * Minimum milliseconds between refetches caused by unknown `kid`s, and the cap of the failure backoff.
+   * Default 30000, from 100 to 86400000: `0` would turn both protections off, so it is refused (at the
+   * minimum, a flood of random `kid`s costs at most 10 JWKS requests a second).
+   */
   readonly cooldownDuration?: number
-  /** Milliseconds a fetched JWKS is fresh, unless `Cache-Control: max-age` says otherwise. Default 600000. */
+  /**
+   * Milliseconds a fetched JWKS is fresh, unless `Cache-Control: max-age` says otherwise. Default 600000,
+   * from 1000 to 604800000 (7 days): below a second the guard would refetch on nearly every request.
+   */
   readonly cacheMaxAge?: number
   /** Honour the JWKS response's `Cache-Control: max-age`, clamped to 1 min - 24 h. Default true. */
   readonly honorCacheControl?: boolean
-  /** Milliseconds past max age a JWKS keeps serving while refreshes fail. Default 3600000 (1 h). */
+  /** Milliseconds past max age a JWKS keeps serving while refreshes fail. Default 3600000 (1 h), from 0 to 604800000. */
   readonly staleIfErrorDuration?: number
-  /** Largest JWKS or metadata response read, in bytes. Default 524288 (512 KiB). */
+  /** Largest JWKS or metadata response read, in bytes. Default 524288 (512 KiB), from 1024 to 67108864 (64 MiB). */
   readonly maxResponseSize?: number
-  /** Follow HTTP redirects from the JWKS/metadata endpoints. Default false. */
+  /**
+   * Follow HTTP redirects from the JWKS/metadata endpoints (at most 5 hops, each target under the same URL
+   * policy). Default false. On a hop to another origin, none of `fetchHeaders` is sent.
+   */
   readonly followRedirects?: boolean
   /**
    * Allow `http:` JWKS and discovery URLs on non-loopback hosts. Default false: plain HTTP is accepted only
@@ -86,10 +103,21 @@ export interface GuardOptions {
   readonly allowInsecureHttp?: boolean
   /** `fetch` used for JWKS and discovery (e.g. one with a proxy agent). Default `globalThis.fetch`. */
   readonly fetch?: typeof globalThis.fetch
-  /** Extra headers sent with JWKS and discovery requests. */
+  /**
+   * Extra headers sent with JWKS and discovery requests, only to the origin of the configured URL they go
+   * to (`jwksUri`, or the issuer for discovery): never after a redirect to another origin, nor to a
+   * discovered `jwks_uri` on another origin than the issuer.
+   */
   readonly fetchHeaders?: Readonly<Record<string, string>>
-  /** Verified-token cache: `false` to turn off, or the maximum entry count. Default 1000. */
+  /** Verified-token cache: `false` to turn off, or the maximum entry count. Default 1000, from 1 to 1000000. */
   readonly tokenCache?: false | { readonly maxEntries?: number }
+  /**
+   * RFC 7800 confirmation methods (`cnf` members) to ignore, so that tokens carrying them are accepted as
+   * plain bearer tokens: e.g. `['jwk']` for an issuer that adds `cnf.jwk` the API does not check. Default
+   * `[]`: a token whose `cnf` has any member is refused (it is bound to a key whose proof of possession is
+   * not checked here). `jkt` (DPoP) and `x5t#S256` (mTLS) cannot be listed.
+   */
+  readonly ignoredConfirmationMethods?: readonly string[]
   /** Called after every JWKS fetch attempt, for logs and metrics. */
   readonly onJwksFetch?: (event: KeySetFetchEvent) => void
   /** Clock in milliseconds since the epoch. Default `Date.now`. For tests. */
@@ -125,6 +153,7 @@ export interface ResolvedOptions {
   readonly fetch: typeof globalThis.fetch
   readonly fetchHeaders: Readonly<Record<string, string>>
   readonly tokenCacheSize: number
+  readonly ignoredConfirmationMethods: ReadonlySet<string>
   readonly onJwksFetch: GuardOptions['onJwksFetch']
   readonly clock: () => number
 }
@@ -182,6 +211,7 @@ export function assertFetchableUrl(url: string, what: string, allowInsecureHttp:
 
 export function resolveOptions(options: GuardOptions): ResolvedOptions {
   if (typeof options !== 'object' || options === null) throw new TypeError('createGuard: options must be an object')
+  assertKnownKeys(options, guardOptionNames, 'createGuard')
   const issuers = stringList(options.issuer, 'issuer')
   const audiences = stringList(options.audience, 'audience')
   const allowInsecureHttp = bool(options.allowInsecureHttp, 'allowInsecureHttp', false)
@@ -263,9 +293,11 @@ export function resolveOptions(options: GuardOptions): ResolvedOptions {
     }
   }
   const cache = options.tokenCache
-  if (cache !== undefined && cache !== false && (typeof cache !== 'object' || cache === null))
+  if (cache !== undefined && cache !== false && (typeof cache !== 'object' || cache === null || Array.isArray(cache)))
     fail('tokenCache', 'must be false or { maxEntries }')
-  const tokenCacheSize = cache === false ? 0 : duration(cache?.maxEntries, 'tokenCache.maxEntries', 1000, 1, 10_000_000)
+  if (typeof cache === 'object') assertKnownKeys(cache, TOKEN_CACHE_KEYS, 'createGuard', 'tokenCache')
+  // Each entry holds a token and its claims (1-3 KB): a million is already gigabytes, past that the bound protects nothing.
+  const tokenCacheSize = cache === false ? 0 : duration(cache?.maxEntries, 'tokenCache.maxEntries', 1000, 1, 1_000_000)
   if (!Number.isInteger(tokenCacheSize)) fail('tokenCache.maxEntries', 'must be a whole number')
 
   return {
@@ -287,8 +319,9 @@ export function resolveOptions(options: GuardOptions): ResolvedOptions {
     body: locations.includes('body'),
     maxTokenLength: duration(options.maxTokenLength, 'maxTokenLength', 8192, 64, 1_048_576),
     timeoutMs: duration(options.timeoutDuration, 'timeoutDuration', 5000, 1, 120_000),
-    cooldownMs: duration(options.cooldownDuration, 'cooldownDuration', 30_000, 0, 86_400_000),
-    cacheMaxAgeMs: duration(options.cacheMaxAge, 'cacheMaxAge', 600_000, 1, 7 * 86_400_000),
+    // 0 would turn off both the unknown-kid rate limit and the failure backoff: refused, not clamped.
+    cooldownMs: duration(options.cooldownDuration, 'cooldownDuration', 30_000, 100, 86_400_000),
+    cacheMaxAgeMs: duration(options.cacheMaxAge, 'cacheMaxAge', 600_000, 1000, 7 * 86_400_000),
     honorCacheControl: bool(options.honorCacheControl, 'honorCacheControl', true),
     staleIfErrorMs: duration(options.staleIfErrorDuration, 'staleIfErrorDuration', 3_600_000, 0, 7 * 86_400_000),
     maxResponseBytes: duration(options.maxResponseSize, 'maxResponseSize', 524_288, 1024, 64 * 1_048_576),
@@ -297,7 +330,21 @@ export function resolveOptions(options: GuardOptions): ResolvedOptions {
     fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
     fetchHeaders: { ...(options.fetchHeaders ?? {}) },
     tokenCacheSize,
+    ignoredConfirmationMethods: confirmationMethods(options.ignoredConfirmationMethods),
     onJwksFetch: options.onJwksFetch,
     clock: options.clock ?? Date.now,
   }
+}
+
+/** Proof-of-possession confirmation methods only the guard itself may decide about (RFC 9449, RFC 8705). */
+const CHECKED_CONFIRMATION = new Set(['jkt', 'x5t#S256'])
+
+function confirmationMethods(value: unknown): ReadonlySet<string> {
+  if (value === undefined) return new Set()
+  if (!Array.isArray(value)) fail('ignoredConfirmationMethods', 'must be an array of cnf member names')
+  for (const name of value) {
+    if (typeof name !== 'string' || name === '') fail('ignoredConfirmationMethods', 'must contain non-empty strings only')
+    if (CHECKED_CONFIRMATION.has(name)) fail('ignoredConfirmationMethods', `cannot contain "${name}": such tokens are never accepted as bearer tokens`)
+  }
+  return new Set(value as string[])
 }

@@ -3,6 +3,7 @@
  * RFC 9068 §2.2.3, RFC 8693 §4.2).
  */
 import { InsufficientScopeError, InvalidTokenError } from './errors.js'
+import { rejection } from './rejection.js'
 import type { AuthInfo, JsonValue } from './types.js'
 
 export type ScopeMode = 'all' | 'any'
@@ -23,7 +24,9 @@ export function compileScopeReader(sources: readonly string[]): (claims: Readonl
       const value = Object.hasOwn(claims, source) ? claims[source] : segments.length > 1 ? readPath(claims, segments) : undefined
       if (value === undefined || value === null) continue
       const scopes = toScopeList(value)
-      if (scopes === undefined) throw new InvalidTokenError('invalid scope claim')
+      if (scopes === undefined) {
+        throw new InvalidTokenError('invalid scope claim', { cause: rejection('claim_invalid', { claim: source, actual: value }) })
+      }
       out = out === undefined ? scopes : [...new Set([...out, ...scopes])]
     }
     return out ?? []
@@ -69,11 +72,11 @@ export function compileScopeCheck(required: readonly string[], mode: ScopeMode =
   const scopes = Object.freeze([...required])
   return mode === 'all'
     ? (auth) => {
-        for (const scope of scopes) if (!auth.scopes.includes(scope)) throw new InsufficientScopeError(scopes)
+        for (const scope of scopes) if (!auth.scopes.includes(scope)) throw insufficient(scopes, auth, 'all')
       }
     : (auth) => {
         for (const scope of scopes) if (auth.scopes.includes(scope)) return
-        throw new InsufficientScopeError(scopes)
+        throw insufficient(scopes, auth, 'any')
       }
 }
 
@@ -84,4 +87,11 @@ export function compileScopeCheck(required: readonly string[], mode: ScopeMode =
  */
 export function requireScopes(auth: AuthInfo, required: readonly string[], options: { mode?: ScopeMode } = {}): void {
   compileScopeCheck(required, options.mode)(auth)
+}
+
+/** The 403, its cause listing what was required and what the token has. Built only on refusal. */
+function insufficient(required: readonly string[], auth: AuthInfo, mode: ScopeMode): InsufficientScopeError {
+  return new InsufficientScopeError(required, {
+    cause: rejection('insufficient_scope', { required, granted: auth.scopes, mode }, auth.header),
+  })
 }

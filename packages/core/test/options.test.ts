@@ -193,7 +193,7 @@ describe('createGuard options', () => {
         tokenLocations: ['header', 'query', 'body'],
         maxTokenLength: 4096,
         timeoutDuration: 1000,
-        cooldownDuration: 0,
+        cooldownDuration: 100,
         cacheMaxAge: 60_000,
         honorCacheControl: false,
         staleIfErrorDuration: 0,
@@ -203,9 +203,91 @@ describe('createGuard options', () => {
         fetch: globalThis.fetch,
         fetchHeaders: { 'user-agent': 'test' },
         tokenCache: { maxEntries: 10 },
+        ignoredConfirmationMethods: ['kid'],
         onJwksFetch: () => {},
         clock: Date.now,
       }),
     ).not.toThrow()
+  })
+
+  // A misspelt option in plain JavaScript is not silently an option left at its default (issue 9).
+  it.each([
+    ['jwksURI', 'jwksUri'],
+    ['jwks_uri', 'jwksUri'],
+    ['jwksUrl', 'jwksUri'],
+    ['issuerBaseURL', 'issuer'],
+    ['audiance', 'audience'],
+    ['algorithm', 'algorithms'],
+    ['clocktolerance', 'clockTolerance'],
+    ['cooldownDurration', 'cooldownDuration'],
+    ['requireClaims', 'requiredClaims'],
+    ['scopeClaims', 'scopeClaim'],
+    ['validator', 'validate'],
+    ['tokenLocation', 'tokenLocations'],
+    ['followRedirect', 'followRedirects'],
+    ['fetchHeader', 'fetchHeaders'],
+    ['tokencache', 'tokenCache'],
+  ])('unknown option %s throws, suggesting %s', (typo, known) => {
+    expect(make({ jwksUri: 'https://as.example/jwks', [typo]: 'x' })).toThrow(
+      new TypeError(`createGuard: unknown option "${typo}" (did you mean "${known}"?)`),
+    )
+  })
+
+  it('an unknown option far from every known one throws without a suggestion, even when undefined', () => {
+    expect(make({ databaseConnection: 'x' })).toThrow(new TypeError('createGuard: unknown option "databaseConnection"'))
+    expect(make({ jwksURI: undefined })).toThrow(/unknown option "jwksURI"/)
+  })
+
+  it('the misspelt jwksURI does not fall back to discovery: no guard is made at all', () => {
+    let made = false
+    try {
+      createGuard({ issuer: 'https://as.example/', audience: 'https://api.example', jwksURI: 'https://as.example/jwks' } as unknown as GuardOptions)
+      made = true
+    } catch {}
+    expect(made).toBe(false)
+  })
+
+  it('unknown keys inside tokenCache throw too', () => {
+    expect(make({ tokenCache: { maxEntry: 10 } })).toThrow(
+      new TypeError('createGuard: unknown option "tokenCache.maxEntry" (did you mean "tokenCache.maxEntries"?)'),
+    )
+    expect(make({ tokenCache: [] })).toThrow(/"tokenCache"/)
+  })
+
+  // Values that would turn a protection off are refused, not clamped: the mistake surfaces at startup.
+  it.each([
+    ['cooldownDuration', 0],
+    ['cooldownDuration', 99],
+    ['cooldownDuration', Number.POSITIVE_INFINITY],
+    ['cacheMaxAge', 1],
+    ['cacheMaxAge', 999],
+    ['timeoutDuration', Number.POSITIVE_INFINITY],
+    ['timeoutDuration', Number.NaN],
+    ['maxResponseSize', Number.POSITIVE_INFINITY],
+    ['maxResponseSize', 64 * 1_048_576 + 1],
+    ['maxTokenLength', Number.POSITIVE_INFINITY],
+    ['staleIfErrorDuration', Number.POSITIVE_INFINITY],
+    ['staleIfErrorDuration', 7 * 86_400_000 + 1],
+    ['clockTolerance', Number.POSITIVE_INFINITY],
+    ['clockTolerance', 301],
+    ['maxTokenAge', 0],
+    ['maxTokenAge', Number.POSITIVE_INFINITY],
+  ])('%s = %s is refused', (option, value) => {
+    expectOptionError({ [option]: value }, option)
+  })
+
+  it.each([[{ maxEntries: 1_000_001 }], [{ maxEntries: Number.POSITIVE_INFINITY }], [{ maxEntries: 1.5 }]])(
+    'tokenCache = %j is refused (the bound is the memory protection)',
+    (tokenCache) => {
+      expectOptionError({ tokenCache }, 'tokenCache.maxEntries')
+    },
+  )
+
+  it.each([[['jkt']], [['x5t#S256']], ['jwk'], [['']], [[1]]])('ignoredConfirmationMethods = %j is refused', (value) => {
+    expectOptionError({ ignoredConfirmationMethods: value }, 'ignoredConfirmationMethods')
+  })
+
+  it('the smallest accepted values keep each protection on', () => {
+    expect(make({ cooldownDuration: 100, cacheMaxAge: 1000, tokenCache: { maxEntries: 1_000_000 } })).not.toThrow()
   })
 })

@@ -25,6 +25,8 @@ export interface ResolvedPluginOptions {
 }
 
 const CALLER = '@bearer-guard/fastify'
+/** Read here (`hook`) or by `fastify.register` itself; any other unknown key throws (a misspelt option). */
+const PLUGIN_KEYS = ['hook', 'prefix', 'logLevel', 'logSerializers']
 
 export function resolvePluginOptions(options: FastifyBearerAuthOptions): ResolvedPluginOptions {
   if (typeof options !== 'object' || options === null) throw new TypeError(`${CALLER}: options must be guard options or { guard }`)
@@ -32,7 +34,7 @@ export function resolvePluginOptions(options: FastifyBearerAuthOptions): Resolve
   if (hook !== undefined && hook !== 'onRequest' && hook !== 'preValidation') {
     throw new TypeError(`${CALLER}: "hook" must be "onRequest" or "preValidation"`)
   }
-  const { guard, optional } = resolveAdapterOptions(rest, CALLER)
+  const { guard, optional } = resolveAdapterOptions(options, CALLER, PLUGIN_KEYS)
   const bodyTokens = !('guard' in rest) && rest.tokenLocations?.includes('body') === true
   return { guard, optional, hook: hook ?? (bodyTokens ? 'preValidation' : 'onRequest') }
 }

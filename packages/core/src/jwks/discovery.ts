@@ -25,7 +25,7 @@ export async function discoverJwksUri(issuer: string, limits: FetchLimits): Prom
   for (const location of discoveryUrls(issuer)) {
     let body: unknown
     try {
-      ;({ body } = await fetchJson(location, limits))
+      ;({ body } = await fetchJson(location, limits, new URL(issuer).origin))
     } catch (error) {
       // Only "not here" moves on to the next well-known location; an outage fails discovery now.
       if (error instanceof UpstreamError && (error.httpStatus === 404 || error.httpStatus === 405 || error.httpStatus === 410)) {
@@ -36,12 +36,22 @@ export async function discoverJwksUri(issuer: string, limits: FetchLimits): Prom
     }
     const metadata = body as { issuer?: unknown; jwks_uri?: unknown } | null
     if (typeof metadata !== 'object' || metadata === null) throw new UpstreamError('metadata is not a JSON object')
-    if (metadata.issuer !== issuer) throw new UpstreamError('metadata issuer does not match the configured issuer')
-    if (typeof metadata.jwks_uri !== 'string') throw new UpstreamError('metadata has no jwks_uri')
+    if (metadata.issuer !== issuer) {
+      // Permanent: the configured issuer is wrong (a trailing slash, a proxy's host name), not the network.
+      throw new UpstreamError('metadata issuer does not match the configured issuer', {
+        url: location,
+        configuration: { reason: 'discovery_issuer_mismatch', expected: issuer, actual: metadata.issuer },
+      })
+    }
+    if (typeof metadata.jwks_uri !== 'string') throw new UpstreamError('metadata has no jwks_uri', { url: location })
     try {
       limits.checkUrl(metadata.jwks_uri, 'discovered jwks_uri')
     } catch (cause) {
-      throw new UpstreamError('discovered jwks_uri is not acceptable', { cause })
+      throw new UpstreamError('discovered jwks_uri is not acceptable', {
+        cause,
+        url: location,
+        configuration: { reason: 'discovery_jwks_uri_refused', issuer, jwksUri: metadata.jwks_uri },
+      })
     }
     return metadata.jwks_uri
   }

@@ -22,20 +22,67 @@ export interface FetchedJson {
   readonly maxAgeSeconds: number | undefined
 }
 
+/**
+ * A failure that is the configuration's, not the network's: retrying will not heal it. Carried by an
+ * {@link UpstreamError} so the 503's cause can say so.
+ */
+export type ConfigurationFault =
+  | { readonly reason: 'discovery_issuer_mismatch'; readonly expected: string; readonly actual: unknown }
+  | { readonly reason: 'discovery_jwks_uri_refused'; readonly issuer: string; readonly jwksUri: unknown }
+
 /** Failure talking to the authorization server: becomes a 503 upstream, never a 401. */
 export class UpstreamError extends Error {
   override readonly name = 'UpstreamError'
   /** HTTP status when the server answered; callers may treat 404 as "try the next location". */
   readonly httpStatus: number | undefined
-  constructor(message: string, options: { cause?: unknown; httpStatus?: number } = {}) {
+  /** The URL whose fetch failed (the last redirect hop when redirects are followed). */
+  url: string | undefined
+  /** Set when the failure is a misconfiguration rather than an outage. */
+  readonly configuration: ConfigurationFault | undefined
+  constructor(message: string, options: { cause?: unknown; httpStatus?: number; url?: string; configuration?: ConfigurationFault } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause })
     this.httpStatus = options.httpStatus
+    this.url = options.url
+    this.configuration = options.configuration
   }
 }
 
-export async function fetchJson(url: string, limits: FetchLimits): Promise<FetchedJson> {
+/** The origin of `url`, or undefined when it has none (not a URL, or an opaque one). */
+function originOf(url: string): string | undefined {
+  try {
+    const { origin } = new URL(url)
+    return origin === 'null' ? undefined : origin
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Fetches `url`. `fetchHeaders` go only to `url`'s origin, or to `headersOrigin` when given (discovery
+ * passes the issuer's): a redirect to another origin, or a discovered `jwks_uri` on another origin, gets
+ * none of them, so an API key or `Authorization` header never leaks to a host it was not configured for.
+ */
+export async function fetchJson(url: string, limits: FetchLimits, headersOrigin?: string): Promise<FetchedJson> {
+  let current = url
+  try {
+    return await fetchFrom(url, limits, headersOrigin ?? originOf(url), (hop) => {
+      current = hop
+    })
+  } catch (error) {
+    if (error instanceof UpstreamError && error.url === undefined) error.url = current
+    throw error
+  }
+}
+
+async function fetchFrom(
+  url: string,
+  limits: FetchLimits,
+  trusted: string | undefined,
+  onHop: (url: string) => void,
+): Promise<FetchedJson> {
   const signal = AbortSignal.timeout(limits.timeoutMs)
-  let response = await request(url, limits, signal)
+  const headersFor = (target: string) => (trusted !== undefined && originOf(target) === trusted ? limits.headers : undefined)
+  let response = await request(url, limits, signal, headersFor(url))
   for (let hops = 0; limits.followRedirects && isRedirect(response.status); hops += 1) {
     await response.body?.cancel().catch(() => {})
     const location = response.headers.get('location')
@@ -44,9 +91,10 @@ export async function fetchJson(url: string, limits: FetchLimits): Promise<Fetch
     try {
       limits.checkUrl(target, 'redirect target')
     } catch (cause) {
-      throw new UpstreamError('redirect target refused', { cause })
+      throw new UpstreamError('redirect target refused', { cause, url: target })
     }
-    response = await request(target, limits, signal)
+    onHop(target)
+    response = await request(target, limits, signal, headersFor(target))
   }
   if (response.status !== 200) {
     await response.body?.cancel().catch(() => {})
@@ -67,11 +115,16 @@ export async function fetchJson(url: string, limits: FetchLimits): Promise<Fetch
   return { body, maxAgeSeconds: parseMaxAge(response.headers.get('cache-control')) }
 }
 
-async function request(url: string, limits: FetchLimits, signal: AbortSignal): Promise<Response> {
+async function request(
+  url: string,
+  limits: FetchLimits,
+  signal: AbortSignal,
+  extraHeaders: Readonly<Record<string, string>> | undefined,
+): Promise<Response> {
   try {
     return await limits.fetch(url, {
       method: 'GET',
-      headers: { accept: 'application/json', ...limits.headers },
+      headers: extraHeaders === undefined ? { accept: 'application/json' } : { accept: 'application/json', ...extraHeaders },
       redirect: 'manual',
       signal,
     })

@@ -14,12 +14,19 @@
  */
 import { ServiceUnavailableError } from '../errors.js'
 import type { Algorithm } from '../jwt/algorithms.js'
+import { type RejectionCause, rejection } from '../rejection.js'
+import type { JsonValue } from '../types.js'
 import { type FetchLimits, fetchJson, UpstreamError } from './fetch-json.js'
 import { KeySet } from './key-set.js'
 
 export interface RemoteKeySetOptions {
   /** Where the JWKS is; may run discovery on first use and must cache its own answer. */
   readonly resolveUri: () => Promise<string>
+  /**
+   * The issuer whose keys these are, in discovery mode: `fetchHeaders` then go to the issuer's origin only
+   * (not to a `jwks_uri` the metadata puts elsewhere), and 503 causes name it.
+   */
+  readonly issuer?: string | undefined
   readonly algorithms: readonly Algorithm[]
   readonly limits: FetchLimits
   readonly cacheMaxAgeMs: number
@@ -52,9 +59,15 @@ export class RemoteKeySet {
   private failures = 0
   private inflight: Promise<KeySet> | undefined
   private readonly options: RemoteKeySetOptions
+  private resolvedUri: string | undefined
 
   constructor(options: RemoteKeySetOptions) {
     this.options = options
+  }
+
+  /** The JWKS URL, once known (configured, or discovered on first use). For rejection causes. */
+  get uri(): string | undefined {
+    return this.resolvedUri
   }
 
   /** The cached set if it may be used now, scheduling a background refresh when it is stale. Sync. */
@@ -74,7 +87,7 @@ export class RemoteKeySet {
     if (this.inflight) return this.await(this.inflight)
     const now = this.options.now()
     const next = this.nextAttemptAt()
-    if (now < next) throw new ServiceUnavailableError(retryAfterSeconds(next - now), { cause: this.lastError })
+    if (now < next) throw new ServiceUnavailableError(retryAfterSeconds(next - now), { cause: upstreamCause(this.lastError, this.options.issuer) })
     return this.await(this.refresh(this.current === undefined ? 'initial' : 'expired'))
   }
 
@@ -108,7 +121,7 @@ export class RemoteKeySet {
       // A set still inside its stale-if-error window beats a 503.
       if (this.current !== undefined && this.options.now() < this.usableUntil) return this.current
       const wait = Math.max(this.nextAttemptAt() - this.options.now(), FIRST_BACKOFF_MS)
-      throw new ServiceUnavailableError(retryAfterSeconds(wait), { cause })
+      throw new ServiceUnavailableError(retryAfterSeconds(wait), { cause: upstreamCause(cause, this.options.issuer) })
     }
   }
 
@@ -117,14 +130,16 @@ export class RemoteKeySet {
     this.lastAttemptAt = options.now()
     const run = async (): Promise<KeySet> => {
       const uri = await options.resolveUri()
-      const { body, maxAgeSeconds } = await fetchJson(uri, options.limits)
+      this.resolvedUri = uri
+      const headersOrigin = options.issuer === undefined ? undefined : new URL(options.issuer).origin
+      const { body, maxAgeSeconds } = await fetchJson(uri, options.limits, headersOrigin)
       let set: KeySet
       try {
         set = await KeySet.fromJwks(body, options.algorithms, this.current)
       } catch (cause) {
-        throw new UpstreamError('invalid JWKS document', { cause })
+        throw new UpstreamError('invalid JWKS document', { cause, url: uri })
       }
-      if (set.records.length === 0) throw new UpstreamError('JWKS has no usable signing key')
+      if (set.records.length === 0) throw new UpstreamError('JWKS has no usable signing key', { url: uri })
       if (this.current) set.retire(this.current)
       const now = options.now()
       const maxAgeMs =
@@ -155,6 +170,35 @@ export class RemoteKeySet {
     this.inflight = pending
     return pending
   }
+}
+
+/**
+ * The 503's cause: `keys_unavailable` for an outage (with the failing URL and the upstream error), or the
+ * configuration fault (`discovery_issuer_mismatch`, `discovery_jwks_uri_refused`) with both values.
+ */
+export function upstreamCause(error: unknown, issuer?: string): RejectionCause {
+  const upstream = error instanceof UpstreamError ? error : undefined
+  const fault = upstream?.configuration
+  const detail = error instanceof Error ? error.message : String(error)
+  if (fault?.reason === 'discovery_issuer_mismatch') {
+    return rejection('discovery_issuer_mismatch', {
+      configuration: true,
+      expected: fault.expected,
+      actual: fault.actual as JsonValue | undefined,
+      url: upstream?.url ?? '',
+      detail,
+    })
+  }
+  if (fault?.reason === 'discovery_jwks_uri_refused') {
+    return rejection('discovery_jwks_uri_refused', {
+      configuration: true,
+      issuer: fault.issuer,
+      url: upstream?.url ?? '',
+      jwksUri: fault.jwksUri as JsonValue | undefined,
+      detail,
+    })
+  }
+  return rejection('keys_unavailable', { configuration: false, issuer, url: upstream?.url, detail, error })
 }
 
 function retryAfterSeconds(ms: number): number {

@@ -3,6 +3,7 @@
  * checks run again on every verified-token cache hit.
  */
 import { InvalidTokenError } from '../errors.js'
+import { rejection } from '../rejection.js'
 import type { JsonValue } from '../types.js'
 
 export interface ClaimRules {
@@ -14,6 +15,8 @@ export interface ClaimRules {
   readonly maxTokenAgeSeconds: number | undefined
   /** Claims that must be present (always includes `exp`, plus `iat` when a max age is set). */
   readonly requiredClaims: readonly string[]
+  /** `cnf` members that do not make a token sender-constrained here (`ignoredConfirmationMethods`). */
+  readonly ignoredConfirmationMethods: ReadonlySet<string>
 }
 
 export interface TimeClaims {
@@ -28,50 +31,91 @@ function isNumericDate(value: JsonValue | undefined): value is number {
   return typeof value === 'number' && Number.isFinite(value)
 }
 
+function invalidClaim(claim: string, actual: JsonValue | undefined): InvalidTokenError {
+  return new InvalidTokenError(`invalid ${claim} claim`, { cause: rejection('claim_invalid', { claim, actual }) })
+}
+
 function optionalString(claims: Claims, name: string): void {
   const value = claims[name]
-  if (value !== undefined && typeof value !== 'string') throw new InvalidTokenError(`invalid ${name} claim`)
+  if (value !== undefined && typeof value !== 'string') throw invalidClaim(name, value)
 }
 
 /** Type-checks the time claims once; the result is what the token cache re-checks. */
 export function readTimeClaims(claims: Claims): TimeClaims {
   const { exp, nbf, iat } = claims
-  if (exp !== undefined && !isNumericDate(exp)) throw new InvalidTokenError('invalid exp claim')
-  if (nbf !== undefined && !isNumericDate(nbf)) throw new InvalidTokenError('invalid nbf claim')
-  if (iat !== undefined && !isNumericDate(iat)) throw new InvalidTokenError('invalid iat claim')
+  if (exp !== undefined && !isNumericDate(exp)) throw invalidClaim('exp', exp)
+  if (nbf !== undefined && !isNumericDate(nbf)) throw invalidClaim('nbf', nbf)
+  if (iat !== undefined && !isNumericDate(iat)) throw invalidClaim('iat', iat)
   return { exp, nbf, iat }
 }
 
-/** `exp`, `nbf` and `maxTokenAge`, with the clock tolerance applied to each (RFC 7519 §4.1.4-5). */
+/**
+ * `exp`, `nbf`, `iat` and `maxTokenAge`, with the clock tolerance applied to each (RFC 7519 §4.1.4-6).
+ * An `iat` in the future beyond the tolerance is refused whether or not `maxTokenAge` is set: RFC 7519
+ * does not forbid it, but such a token comes from a broken clock at the authorization server or was
+ * minted ahead of time, and would outlive a `maxTokenAge` measured from it (PyJWT refuses it too).
+ */
 export function checkTimeClaims(time: TimeClaims, rules: ClaimRules, nowSeconds: number): void {
   const tolerance = rules.clockToleranceSeconds
-  if (time.exp !== undefined && nowSeconds - tolerance >= time.exp) throw new InvalidTokenError('token expired')
-  if (time.nbf !== undefined && nowSeconds + tolerance < time.nbf) throw new InvalidTokenError('token not yet valid')
-  if (rules.maxTokenAgeSeconds !== undefined && time.iat !== undefined) {
-    if (time.iat - tolerance > nowSeconds) throw new InvalidTokenError('token issued in the future')
-    if (nowSeconds - time.iat - tolerance > rules.maxTokenAgeSeconds) throw new InvalidTokenError('token too old')
+  const { exp, nbf, iat } = time
+  if (exp !== undefined && nowSeconds - tolerance >= exp) {
+    throw new InvalidTokenError('token expired', { cause: rejection('token_expired', { exp, now: nowSeconds, clockTolerance: tolerance }) })
+  }
+  if (nbf !== undefined && nowSeconds + tolerance < nbf) {
+    throw new InvalidTokenError('token not yet valid', {
+      cause: rejection('token_not_yet_valid', { nbf, now: nowSeconds, clockTolerance: tolerance }),
+    })
+  }
+  if (iat !== undefined) {
+    if (iat - tolerance > nowSeconds) {
+      throw new InvalidTokenError('token issued in the future', {
+        cause: rejection('token_issued_in_future', { iat, now: nowSeconds, clockTolerance: tolerance }),
+      })
+    }
+    const maxTokenAge = rules.maxTokenAgeSeconds
+    if (maxTokenAge !== undefined && nowSeconds - iat - tolerance > maxTokenAge) {
+      throw new InvalidTokenError('token too old', { cause: rejection('token_too_old', { iat, now: nowSeconds, maxTokenAge }) })
+    }
   }
 }
 
 /** Everything but time: presence, types, issuer, audience. */
 export function checkStaticClaims(claims: Claims, rules: ClaimRules): void {
   for (const name of rules.requiredClaims) {
-    if (claims[name] === undefined) throw new InvalidTokenError(`missing required claim: ${name}`)
+    if (claims[name] === undefined) {
+      throw new InvalidTokenError(`missing required claim: ${name}`, { cause: rejection('claim_missing', { claim: name }) })
+    }
   }
   const { iss, aud } = claims
-  if (typeof iss !== 'string' || !rules.issuers.has(iss)) throw new InvalidTokenError('unexpected issuer')
-  if (!audienceMatches(aud, rules.audiences)) throw new InvalidTokenError('unexpected audience')
+  if (typeof iss !== 'string' || !rules.issuers.has(iss)) throw unexpectedIssuer(iss, rules)
+  if (!audienceMatches(aud, rules.audiences)) {
+    throw new InvalidTokenError('unexpected audience', {
+      cause: rejection('audience_mismatch', { expected: [...rules.audiences], actual: aud }),
+    })
+  }
   optionalString(claims, 'sub')
   optionalString(claims, 'jti')
   optionalString(claims, 'client_id')
   optionalString(claims, 'azp')
   // A sender-constrained token (DPoP, RFC 9449 §7.2; mTLS, RFC 8705 §3) presented as a plain bearer token
   // is a downgrade: we cannot check the proof of possession, so it must not pass.
+  // The same holds for every RFC 7800 confirmation method (`jwk`, `jku`, `kid`, ...) and any member we do not
+  // know: unless the user lists it in `ignoredConfirmationMethods`, a key binding we cannot check refuses.
   const { cnf } = claims
   if (cnf !== undefined) {
-    if (typeof cnf !== 'object' || cnf === null || Array.isArray(cnf)) throw new InvalidTokenError('invalid cnf claim')
-    if (cnf.jkt !== undefined || cnf['x5t#S256'] !== undefined) throw new InvalidTokenError('sender-constrained token sent as bearer')
+    if (typeof cnf !== 'object' || cnf === null || Array.isArray(cnf)) throw invalidClaim('cnf', cnf)
+    const methods = Object.keys(cnf)
+    if (methods.some((method) => !rules.ignoredConfirmationMethods.has(method))) {
+      throw new InvalidTokenError('sender-constrained token sent as bearer', {
+        cause: rejection('sender_constrained_token', { methods: methods.filter((m) => !rules.ignoredConfirmationMethods.has(m)) }),
+      })
+    }
   }
+}
+
+/** 401 for an `iss` that is not configured; also used before key lookup in discovery mode. */
+export function unexpectedIssuer(iss: JsonValue | undefined, rules: Pick<ClaimRules, 'issuers'>): InvalidTokenError {
+  return new InvalidTokenError('unexpected issuer', { cause: rejection('issuer_mismatch', { expected: [...rules.issuers], actual: iss }) })
 }
 
 function audienceMatches(aud: JsonValue | undefined, accepted: ReadonlySet<string>): boolean {

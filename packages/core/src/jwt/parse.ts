@@ -5,6 +5,7 @@
  */
 import { isUtf8 } from 'node:buffer'
 import { InvalidTokenError } from '../errors.js'
+import { rejection } from '../rejection.js'
 import type { JsonValue } from '../types.js'
 
 export interface ParsedJws {
@@ -49,13 +50,18 @@ const HEADER_CACHE_LIMIT = 64
 const headerCache = new Map<string, Record<string, JsonValue>>()
 
 export function parseCompactJws(token: string, maxLength: number): ParsedJws {
-  if (token.length > maxLength) throw new InvalidTokenError('token too large')
+  if (token.length > maxLength) {
+    throw new InvalidTokenError('token too large', { cause: rejection('token_too_large', { length: token.length, limit: maxLength }) })
+  }
   const first = token.indexOf('.')
   const second = first === -1 ? -1 : token.indexOf('.', first + 1)
-  if (second === -1) throw new InvalidTokenError('malformed token')
+  if (second === -1) throw malformed('not three dot-separated segments')
   if (token.indexOf('.', second + 1) !== -1) {
     // Five segments is a JWE (RFC 7516 §7.1); we accept signed tokens only.
-    throw new InvalidTokenError(token.split('.').length === 5 ? 'encrypted tokens are not supported' : 'malformed token')
+    if (token.split('.').length === 5) {
+      throw new InvalidTokenError('encrypted tokens are not supported', { cause: rejection('encrypted_token', {}) })
+    }
+    throw malformed('more than three segments')
   }
   const headerPart = token.slice(0, first)
   const payloadPart = token.slice(first + 1, second)
@@ -63,16 +69,23 @@ export function parseCompactJws(token: string, maxLength: number): ParsedJws {
   const cachedHeader = headerCache.get(headerPart)
   // A cached header segment passed these checks when it was first decoded.
   if ((cachedHeader === undefined && !isBase64url(headerPart)) || !isBase64url(payloadPart) || !BASE64URL.test(signaturePart)) {
-    throw new InvalidTokenError(signaturePart === '' ? 'missing signature' : 'malformed token')
+    if (signaturePart === '') throw new InvalidTokenError('missing signature', { cause: rejection('missing_signature', {}) })
+    throw malformed('a segment is not canonical base64url')
   }
   // Decoded leniently, a signature with a dangling character or non-zero spare bits would still verify.
-  if (signaturePart.length % 4 === 1 || !isCanonicalEnd(signaturePart)) throw new InvalidTokenError('invalid signature')
+  if (signaturePart.length % 4 === 1 || !isCanonicalEnd(signaturePart)) {
+    throw new InvalidTokenError('invalid signature', { cause: rejection('signature_encoding', {}) })
+  }
   return {
     header: cachedHeader ?? decodeHeader(headerPart),
     payload: decodeObject(payloadPart, 'payload'),
     signingInput: Buffer.from(token.slice(0, second), 'latin1'),
     signature: Buffer.from(signaturePart, 'base64url'),
   }
+}
+
+function malformed(detail: string): InvalidTokenError {
+  return new InvalidTokenError('malformed token', { cause: rejection('malformed_token', { detail }) })
 }
 
 function decodeHeader(segment: string): Record<string, JsonValue> {
@@ -99,11 +112,9 @@ function decodeObject(segment: string, what: string): Record<string, JsonValue> 
   let value: unknown
   try {
     value = decodeJson(segment)
-  } catch (cause) {
-    throw new InvalidTokenError('malformed token', { cause: new Error(`${what} is not JSON`, { cause }) })
+  } catch {
+    throw malformed(`${what} is not JSON`)
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new InvalidTokenError('malformed token', { cause: new Error(`${what} is not a JSON object`) })
-  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw malformed(`${what} is not a JSON object`)
   return value as Record<string, JsonValue>
 }

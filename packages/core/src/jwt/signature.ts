@@ -35,12 +35,23 @@ export function bindKey(alg: Algorithm, key: KeyObject): VerificationKey {
       : spec.pss
         ? { key, padding: PSS_PADDING, saltLength: PSS_SALT_DIGEST }
         : key
-  // ECDSA signatures in JWS are the fixed-length concatenation R || S (RFC 7518 §3.4).
-  const ecLength = spec.crv === 'P-256' ? 64 : spec.crv === 'P-384' ? 96 : spec.crv === 'P-521' ? 132 : 0
+  // ECDSA signatures in JWS are the fixed-length concatenation R || S (RFC 7518 §3.4). RSA signatures are
+  // exactly the modulus length (RFC 8017 §8.1.2 and §8.2.2, step 1): OpenSSL also accepts one with its
+  // leading zero bytes removed, which would give one token several spellings.
+  const fixedLength =
+    spec.kty === 'RSA'
+      ? Math.ceil((key.asymmetricKeyDetails?.modulusLength ?? 0) / 8)
+      : spec.crv === 'P-256'
+        ? 64
+        : spec.crv === 'P-384'
+          ? 96
+          : spec.crv === 'P-521'
+            ? 132
+            : 0
   return {
     alg,
     verify: (input, signature) => {
-      if (ecLength !== 0 && signature.length !== ecLength) return false
+      if (fixedLength !== 0 && signature.length !== fixedLength) return false
       try {
         return verify(spec.hash, input, params, signature)
       } catch {

@@ -4,6 +4,7 @@
  * (§3.1); a request with no bearer credentials at all (including another scheme) gets the bare challenge.
  */
 import { InvalidRequestError, MissingTokenError } from '../errors.js'
+import { rejection } from '../rejection.js'
 import type { BearerRequest } from '../types.js'
 
 export type TokenLocation = 'header' | 'query' | 'body'
@@ -30,27 +31,42 @@ export function extractToken(request: BearerRequest, locations: TokenLocations):
   const fromQuery = locations.query ? readQuery(request.url) : undefined
   const fromBody = locations.body ? readBody(request) : undefined
   const found = (fromHeader === undefined ? 0 : 1) + (fromQuery === undefined ? 0 : 1) + (fromBody === undefined ? 0 : 1)
-  if (found > 1) throw new InvalidRequestError('token sent in more than one place')
+  if (found > 1) {
+    const where: TokenLocation[] = []
+    if (fromHeader !== undefined) where.push('header')
+    if (fromQuery !== undefined) where.push('query')
+    if (fromBody !== undefined) where.push('body')
+    throw new InvalidRequestError('token sent in more than one place', { cause: rejection('token_in_several_places', { locations: where }) })
+  }
   if (fromHeader !== undefined) return { token: fromHeader, location: 'header' }
   if (fromQuery !== undefined) return { token: fromQuery, location: 'query' }
   if (fromBody !== undefined) return { token: fromBody, location: 'body' }
-  throw new MissingTokenError()
+  throw missing(request.headers.authorization)
 }
+
+function missing(authorization: unknown): MissingTokenError {
+  // The other scheme's name only, never its credentials.
+  const scheme = typeof authorization === 'string' ? authorization.trim().split(/\s/, 1)[0]?.slice(0, 32) : undefined
+  return new MissingTokenError(undefined, { cause: rejection('token_missing', scheme === undefined || scheme === '' ? {} : { scheme }) })
+}
+
+const multipleHeaders = (): InvalidRequestError =>
+  new InvalidRequestError('multiple authorization headers', { cause: rejection('multiple_authorization_headers', {}) })
 
 function readHeader(request: BearerRequest): string | undefined {
   const value = request.headers.authorization
   if (value === undefined) return undefined
-  if (typeof value !== 'string') throw new InvalidRequestError('multiple authorization headers')
-  if (request.rawHeaders !== undefined && countAuthorization(request.rawHeaders) > 1) {
-    throw new InvalidRequestError('multiple authorization headers')
-  }
+  if (typeof value !== 'string') throw multipleHeaders()
+  if (request.rawHeaders !== undefined && countAuthorization(request.rawHeaders) > 1) throw multipleHeaders()
   const match = BEARER_HEADER.exec(value)
   if (match) return match[1]
   if (BEARER_SCHEME.test(value)) {
-    throw new InvalidRequestError(value.slice(6).trim() === '' ? 'missing bearer token' : 'malformed authorization header')
+    throw value.slice(6).trim() === ''
+      ? new InvalidRequestError('missing bearer token', { cause: rejection('token_empty', { location: 'header' }) })
+      : new InvalidRequestError('malformed authorization header', { cause: rejection('malformed_authorization_header', {}) })
   }
   // Another scheme is "no bearer credentials" unless a Bearer credential hides in a comma-joined list.
-  if (BEARER_ANYWHERE.test(value)) throw new InvalidRequestError('multiple credentials')
+  if (BEARER_ANYWHERE.test(value)) throw new InvalidRequestError('multiple credentials', { cause: rejection('multiple_credentials', {}) })
   return undefined
 }
 
@@ -63,13 +79,34 @@ function countAuthorization(rawHeaders: readonly string[]): number {
   return count
 }
 
+/**
+ * The query's `access_token`, read as the frameworks read it: names are percent-decoded (`access%5Ftoken`
+ * is `access_token` to Express, Koa and Fastify), and `access_token[...]` is what Express 4's `qs` turns
+ * into an array or object under `access_token`. Any such parameter counts, so a request cannot carry a
+ * second token the guard does not see but the application does.
+ */
 function readQuery(url: string): string | undefined {
   const start = url.indexOf('?')
-  if (start === -1 || !url.includes('access_token', start)) return undefined
-  const values = new URLSearchParams(url.slice(start + 1)).getAll('access_token')
-  if (values.length === 0) return undefined
-  if (values.length > 1) throw new InvalidRequestError('multiple access_token parameters')
-  return checkToken(values[0] as string)
+  if (start === -1) return undefined
+  // Fast path: without the literal name or any percent-encoding, no parameter can decode to it.
+  if (!url.includes('access_token', start) && !url.includes('%', start)) return undefined
+  let value: string | undefined
+  let count = 0
+  let bracketed = false
+  for (const [name, item] of new URLSearchParams(url.slice(start + 1))) {
+    if (name === 'access_token') {
+      count += 1
+      value = item
+    } else if (name.startsWith('access_token[')) {
+      count += 1
+      bracketed = true
+    }
+  }
+  if (count === 0) return undefined
+  if (count > 1 || bracketed) {
+    throw new InvalidRequestError('multiple access_token parameters', { cause: rejection('multiple_access_token_parameters', { location: 'query' }) })
+  }
+  return checkToken(value as string, 'query')
 }
 
 function readBody(request: BearerRequest): string | undefined {
@@ -80,12 +117,16 @@ function readBody(request: BearerRequest): string | undefined {
   const body = request.body
   if (typeof body !== 'object' || body === null || !Object.hasOwn(body, 'access_token')) return undefined
   const value = (body as Record<string, unknown>).access_token
-  if (typeof value !== 'string') throw new InvalidRequestError('multiple access_token parameters')
-  return checkToken(value)
+  if (typeof value !== 'string') {
+    throw new InvalidRequestError('multiple access_token parameters', { cause: rejection('multiple_access_token_parameters', { location: 'body' }) })
+  }
+  return checkToken(value, 'body')
 }
 
-function checkToken(value: string): string {
-  if (value === '') throw new InvalidRequestError('missing bearer token')
-  if (!B64TOKEN.test(value)) throw new InvalidRequestError('malformed access_token parameter')
+function checkToken(value: string, location: 'query' | 'body'): string {
+  if (value === '') throw new InvalidRequestError('missing bearer token', { cause: rejection('token_empty', { location }) })
+  if (!B64TOKEN.test(value)) {
+    throw new InvalidRequestError('malformed access_token parameter', { cause: rejection('malformed_access_token_parameter', { location }) })
+  }
   return value
 }
