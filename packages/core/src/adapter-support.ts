@@ -30,7 +30,11 @@ export interface ResolvedAdapterOptions {
  * that is neither a guard option, `guard`, `optional`, nor one of `adapterKeys` (options the adapter reads
  * itself, e.g. Fastify's `hook`) throws a `TypeError` naming it, with a "did you mean" when one is close.
  */
-export function resolveAdapterOptions(options: AdapterOptions, caller: string, adapterKeys: readonly string[] = []): ResolvedAdapterOptions {
+export function resolveAdapterOptions(
+  options: AdapterOptions,
+  caller: string,
+  adapterKeys: readonly string[] = [],
+): ResolvedAdapterOptions {
   if (isGuard(options)) return { guard: options, optional: false }
   if (typeof options !== 'object' || options === null) throw new TypeError(`${caller}: options must be guard options, a Guard or { guard }`)
   assertKnownKeys(options, [...guardOptionNames, 'guard', ...ADAPTER_OPTION_KEYS, ...adapterKeys], caller)

@@ -136,7 +136,9 @@ export function createGuard(options: GuardOptions): Guard {
 
   const verifyToken = (token: string): AuthInfo | Promise<AuthInfo> => {
     if (typeof token !== 'string') {
-      throw new InvalidTokenError('malformed token', { cause: rejection('malformed_token', { detail: `token is ${typeof token}, not a string` }) })
+      throw new InvalidTokenError('malformed token', {
+        cause: rejection('malformed_token', { detail: `token is ${typeof token}, not a string` }),
+      })
     }
     const hit = cache?.get(token)
     if (hit !== undefined) {

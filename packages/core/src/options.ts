@@ -14,8 +14,8 @@ import {
   isAlgorithm,
   isSymmetric,
 } from './jwt/algorithms.js'
-import type { TokenLocation } from './request/extract-token.js'
 import { assertKnownKeys, guardOptionNames, TOKEN_CACHE_KEYS } from './option-keys.js'
+import type { TokenLocation } from './request/extract-token.js'
 import type { AuthInfo } from './types.js'
 
 export interface GuardOptions {
@@ -344,7 +344,8 @@ function confirmationMethods(value: unknown): ReadonlySet<string> {
   if (!Array.isArray(value)) fail('ignoredConfirmationMethods', 'must be an array of cnf member names')
   for (const name of value) {
     if (typeof name !== 'string' || name === '') fail('ignoredConfirmationMethods', 'must contain non-empty strings only')
-    if (CHECKED_CONFIRMATION.has(name)) fail('ignoredConfirmationMethods', `cannot contain "${name}": such tokens are never accepted as bearer tokens`)
+    if (CHECKED_CONFIRMATION.has(name))
+      fail('ignoredConfirmationMethods', `cannot contain "${name}": such tokens are never accepted as bearer tokens`)
   }
   return new Set(value as string[])
 }

@@ -241,7 +241,11 @@ describe('createGuard options', () => {
   it('the misspelt jwksURI does not fall back to discovery: no guard is made at all', () => {
     let made = false
     try {
-      createGuard({ issuer: 'https://as.example/', audience: 'https://api.example', jwksURI: 'https://as.example/jwks' } as unknown as GuardOptions)
+      createGuard({
+        issuer: 'https://as.example/',
+        audience: 'https://api.example',
+        jwksURI: 'https://as.example/jwks',
+      } as unknown as GuardOptions)
       made = true
     } catch {}
     expect(made).toBe(false)

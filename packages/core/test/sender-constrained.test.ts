@@ -26,7 +26,17 @@ describe('sender-constrained tokens presented as Bearer', async () => {
 
   // RFC 7800 §3.2-3.5 and any member we do not know: a key binding that is not checked here refuses the token.
   it.each([
-    ['cnf.jwk', { jwk: { kty: 'EC', crv: 'P-256', x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU', y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0' } }],
+    [
+      'cnf.jwk',
+      {
+        jwk: {
+          kty: 'EC',
+          crv: 'P-256',
+          x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU',
+          y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0',
+        },
+      },
+    ],
     ['cnf.jku', { jku: 'https://client.example/keys.json' }],
     ['cnf.kid', { kid: 'informational' }],
     ['cnf.jwe (encrypted key)', { jwe: 'eyJhbGciOiJSU0EtT0FFUCJ9.x.y.z.w' }],
@@ -37,7 +47,12 @@ describe('sender-constrained tokens presented as Bearer', async () => {
     const error = await guard.verify(token).catch((e: unknown) => e)
     expect(error).toMatchObject({ status: 401, code: 'invalid_token', description: 'sender-constrained token sent as bearer' })
     expect((error as Error).cause).toMatchObject({ reason: 'sender_constrained_token', methods: Object.keys(cnf) })
-    const lenient = createGuard({ issuer: as.issuer, audience: as.audience, jwksUri: as.jwksUri, ignoredConfirmationMethods: Object.keys(cnf) })
+    const lenient = createGuard({
+      issuer: as.issuer,
+      audience: as.audience,
+      jwksUri: as.jwksUri,
+      ignoredConfirmationMethods: Object.keys(cnf),
+    })
     const auth = await lenient.verify(token)
     expect(auth.claims.cnf).toEqual(cnf)
   })

@@ -87,7 +87,8 @@ export class RemoteKeySet {
     if (this.inflight) return this.await(this.inflight)
     const now = this.options.now()
     const next = this.nextAttemptAt()
-    if (now < next) throw new ServiceUnavailableError(retryAfterSeconds(next - now), { cause: upstreamCause(this.lastError, this.options.issuer) })
+    if (now < next)
+      throw new ServiceUnavailableError(retryAfterSeconds(next - now), { cause: upstreamCause(this.lastError, this.options.issuer) })
     return this.await(this.refresh(this.current === undefined ? 'initial' : 'expired'))
   }
 

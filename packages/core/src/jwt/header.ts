@@ -41,7 +41,9 @@ export function checkHeader(header: Readonly<Record<string, JsonValue>>, rules: 
     (typ !== undefined && typeof typ !== 'string') ||
     (rules.strict ? type === undefined || !ACCESS_TOKEN_TYPES.has(type as string) : type !== undefined && !COMPAT_TYPES.has(type as string))
   ) {
-    throw new InvalidTokenError('token type not allowed', { cause: rejection('token_type_not_allowed', { typ, strict: rules.strict }, header) })
+    throw new InvalidTokenError('token type not allowed', {
+      cause: rejection('token_type_not_allowed', { typ, strict: rules.strict }, header),
+    })
   }
   return { alg: alg as Algorithm, kid }
 }

@@ -36,7 +36,9 @@ export function extractToken(request: BearerRequest, locations: TokenLocations):
     if (fromHeader !== undefined) where.push('header')
     if (fromQuery !== undefined) where.push('query')
     if (fromBody !== undefined) where.push('body')
-    throw new InvalidRequestError('token sent in more than one place', { cause: rejection('token_in_several_places', { locations: where }) })
+    throw new InvalidRequestError('token sent in more than one place', {
+      cause: rejection('token_in_several_places', { locations: where }),
+    })
   }
   if (fromHeader !== undefined) return { token: fromHeader, location: 'header' }
   if (fromQuery !== undefined) return { token: fromQuery, location: 'query' }
@@ -104,7 +106,9 @@ function readQuery(url: string): string | undefined {
   }
   if (count === 0) return undefined
   if (count > 1 || bracketed) {
-    throw new InvalidRequestError('multiple access_token parameters', { cause: rejection('multiple_access_token_parameters', { location: 'query' }) })
+    throw new InvalidRequestError('multiple access_token parameters', {
+      cause: rejection('multiple_access_token_parameters', { location: 'query' }),
+    })
   }
   return checkToken(value as string, 'query')
 }
@@ -118,7 +122,9 @@ function readBody(request: BearerRequest): string | undefined {
   if (typeof body !== 'object' || body === null || !Object.hasOwn(body, 'access_token')) return undefined
   const value = (body as Record<string, unknown>).access_token
   if (typeof value !== 'string') {
-    throw new InvalidRequestError('multiple access_token parameters', { cause: rejection('multiple_access_token_parameters', { location: 'body' }) })
+    throw new InvalidRequestError('multiple access_token parameters', {
+      cause: rejection('multiple_access_token_parameters', { location: 'body' }),
+    })
   }
   return checkToken(value, 'body')
 }
@@ -126,7 +132,9 @@ function readBody(request: BearerRequest): string | undefined {
 function checkToken(value: string, location: 'query' | 'body'): string {
   if (value === '') throw new InvalidRequestError('missing bearer token', { cause: rejection('token_empty', { location }) })
   if (!B64TOKEN.test(value)) {
-    throw new InvalidRequestError('malformed access_token parameter', { cause: rejection('malformed_access_token_parameter', { location }) })
+    throw new InvalidRequestError('malformed access_token parameter', {
+      cause: rejection('malformed_access_token_parameter', { location }),
+    })
   }
   return value
 }
