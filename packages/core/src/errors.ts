@@ -7,6 +7,7 @@
  * @module
  */
 import { formatChallenge } from './lib/challenge.js'
+import { rejection } from './rejection.js'
 
 /** The RFC 6750 §3.1 error codes. `undefined` means "no credentials": the challenge carries no error. */
 export type BearerErrorCode = 'invalid_request' | 'invalid_token' | 'insufficient_scope'
@@ -115,7 +116,10 @@ function buildHeaders(init: BearerErrorInit, context: ChallengeContext): BearerE
 /** 401 with a bare `Bearer` challenge: the request carried no bearer credentials (RFC 6750 §3.1). */
 export class MissingTokenError extends BearerError {
   constructor(context?: ChallengeContext, options: { cause?: unknown } = {}) {
-    super({ status: 401, code: undefined, description: 'bearer token required', cause: options.cause }, context)
+    super(
+      { status: 401, code: undefined, description: 'bearer token required', cause: options.cause ?? rejection('token_missing', {}) },
+      context,
+    )
   }
 }
 

@@ -6,7 +6,14 @@
 import { once } from 'node:events'
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { type AuthInfo, createGuard, type GuardOptions, isRejectionCause, REJECTION_REASONS } from '@bearer-guard/core'
+import {
+  type AuthInfo,
+  createGuard,
+  type GuardOptions,
+  isRejectionCause,
+  type KeySetFetchEvent,
+  REJECTION_REASONS,
+} from '@bearer-guard/core'
 import { createTestIssuer } from '@bearer-guard/testing'
 import { createLocalJWKSet, jwtVerify } from 'jose'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -317,6 +324,24 @@ describe('every rejection carries a structured cause', () => {
     })
     const reload = await rejection(down.reload())
     expect(reload.cause).toMatchObject({ reason: 'keys_unavailable', url: 'http://127.0.0.1:9/jwks.json' })
+  })
+
+  it('discovery naming another issuer: a 503 whose cause says configuration, with both values, also in onJwksFetch', async () => {
+    const events: KeySetFetchEvent[] = []
+    const metadata = await recorder((_path, self) => ({ status: 200, body: { issuer: `${self}/`, jwks_uri: `${self}/keys` } }))
+    const guard = createGuard({ issuer: metadata.url, audience: as.audience, onJwksFetch: (event) => events.push(event) })
+    const error = await rejection(guard.verify(await as.sign({ iss: metadata.url })))
+    expect(error.status).toBe(503)
+    expect(error.toJSON()).toEqual({ error: 'temporarily_unavailable', error_description: 'authorization keys temporarily unavailable' })
+    const expected = {
+      reason: 'discovery_issuer_mismatch',
+      configuration: true,
+      expected: metadata.url,
+      actual: `${metadata.url}/`,
+      url: `${metadata.url}/.well-known/oauth-authorization-server`,
+    }
+    expect(error.cause).toMatchObject(expected)
+    expect(events).toMatchObject([{ ok: false, reason: 'initial', cause: expected }])
   })
 
   it('the cause is not enumerable: serialising the error (as frameworks do) does not include it', async () => {

@@ -44,6 +44,11 @@ export interface KeySetFetchEvent {
   readonly keys?: number
   readonly skipped?: ReadonlyArray<{ readonly kid: unknown; readonly reason: string }>
   readonly error?: unknown
+  /**
+   * On failure: the cause the resulting 503s carry (`keys_unavailable` with the failing URL, or a
+   * configuration fault such as `discovery_issuer_mismatch` with both issuers), ready to log.
+   */
+  readonly cause?: RejectionCause
 }
 
 /** Cache-Control max-age is honoured within these bounds. */
@@ -164,7 +169,7 @@ export class RemoteKeySet {
         this.inflight = undefined
         this.failures += 1
         this.lastError = error
-        options.onFetch?.({ ok: false, reason, error })
+        options.onFetch?.({ ok: false, reason, error, cause: upstreamCause(error, options.issuer) })
         throw error
       },
     )
