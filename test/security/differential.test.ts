@@ -109,7 +109,7 @@ function stricterBecause(token: string, description: string, profile: Partial<Gu
     [
       'token issued in the future',
       'iat in the future beyond clockTolerance (policy, like PyJWT)',
-      typeof payload.iat === 'number' && payload.iat - (profile.clockTolerance ?? 5) > Date.now() / 1000,
+      typeof payload.iat === 'number' && payload.iat - (profile.clockTolerance ?? 5) > world.now, // the guard's frozen clock
     ],
     [
       'invalid signature',

@@ -108,15 +108,18 @@ export function createGuard(options: GuardOptions): Guard {
     }
     const claims = parsed.payload
     let time: ReturnType<typeof readTimeClaims>
+    let scopes: readonly string[]
     try {
       time = readTimeClaims(claims)
       checkStaticClaims(claims, rules)
       checkTimeClaims(time, rules, nowSeconds())
+      scopes = readScopes(claims)
     } catch (error) {
+      // Claim checks do not see the header: the cause gets the token's alg/kid here, on the refusal path only.
       if (BearerError.is(error)) withHeader(error.cause, parsed.header)
       throw error
     }
-    const auth = buildAuthInfo(token, parsed.header as JwtHeader, claims, readScopes(claims))
+    const auth = buildAuthInfo(token, parsed.header as JwtHeader, claims, scopes)
     if (cache?.admit(token)) cache.set(token, { auth, time, key: verifiedBy.record })
     return auth
   }
