@@ -55,10 +55,10 @@ async function start(framework: Framework, options: Record<string, unknown>): Pr
   if (framework === 'express 5' || framework === 'express 4') {
     const app = (framework === 'express 5' ? express : (express4 as unknown as typeof express))()
     app.use(express.urlencoded({ extended: framework === 'express 4' }))
-    app.get('/resource', expressAuth(options as GuardOptions), (req, res) => {
+    app.get('/resource', expressAuth(options as unknown as GuardOptions), (req, res) => {
       res.json(view(req.auth, req.query))
     })
-    app.post('/resource', expressAuth(options as GuardOptions), (req, res) => {
+    app.post('/resource', expressAuth(options as unknown as GuardOptions), (req, res) => {
       res.json(view(req.auth, req.body))
     })
     app.use((err: unknown, _req: express.Request, _res: express.Response, next: express.NextFunction) => {
@@ -69,10 +69,10 @@ async function start(framework: Framework, options: Record<string, unknown>): Pr
     return { url: await listening(server), errors, close: closing(server) }
   }
   if (framework === 'koa 3' || framework === 'koa 2') {
-    const app = framework === 'koa 3' ? new Koa() : (new Koa2() as unknown as Koa)
+    const app = framework === 'koa 3' ? new Koa() : new (Koa2 as unknown as typeof Koa)()
     app.silent = true
     app.on('error', (err: unknown) => errors.push(err))
-    app.use(koaAuth(options as GuardOptions))
+    app.use(koaAuth(options as unknown as GuardOptions))
     app.use((ctx) => {
       ctx.body = view(ctx.state.auth, ctx.query)
     })
@@ -83,7 +83,7 @@ async function start(framework: Framework, options: Record<string, unknown>): Pr
   app.addHook('onError', async (_request, _reply, error) => {
     errors.push(error)
   })
-  await app.register(fastifyAuth, options as GuardOptions)
+  await app.register(fastifyAuth, options as unknown as GuardOptions)
   app.get('/resource', async (request) => view(request.auth, request.query))
   await app.listen({ port: 0, host: '127.0.0.1' })
   return { url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`, errors, close: () => app.close() }

@@ -289,7 +289,11 @@ describe('every rejection carries a structured cause', () => {
   it('structure and claims', async () => {
     expect(await reject('a.b')).toEqual({ reason: 'malformed_token', detail: 'not three dot-separated segments' })
     expect(await reject('x'.repeat(9000))).toEqual({ reason: 'token_too_large', length: 9000, limit: 8192 })
-    expect(await reject(await as.sign({ sub: 42 }))).toMatchObject({ reason: 'claim_invalid', claim: 'sub', actual: 42 })
+    expect(await reject(await as.sign({ sub: 42 as unknown as string }))).toMatchObject({
+      reason: 'claim_invalid',
+      claim: 'sub',
+      actual: 42,
+    })
     expect(await reject(await as.sign({ cnf: { jwk: {} } }))).toMatchObject({ reason: 'sender_constrained_token', methods: ['jwk'] })
     const strict = createGuard(options({ requiredClaims: ['tenant'] }))
     expect((await rejection(strict.verify(await as.sign()))).cause).toMatchObject({ reason: 'claim_missing', claim: 'tenant' })
