@@ -132,7 +132,7 @@ describe.each(FRAMEWORKS)('%s', (framework) => {
     let app: App
     let token: string
     beforeEach(async () => {
-      app ??= await startApp({ ...base(), tokenLocations: ['header', 'query'] })
+      app ??= await startApp({ ...base(), tokenLocations: ['header', 'query', 'body'] })
       token ??= await as.sign({ sub: 'query-user' })
       app.errors.length = 0
     })
@@ -159,6 +159,22 @@ describe.each(FRAMEWORKS)('%s', (framework) => {
       expect(response.status).toBe(400)
       expect(response.headers['www-authenticate']).toBe(
         'Bearer error="invalid_request", error_description="multiple access_token parameters"',
+      )
+    })
+
+    it.runIf(framework.startsWith('express'))('form bodies: the body parser decodes names, and so the guard sees them', async () => {
+      const form = { 'content-type': 'application/x-www-form-urlencoded' }
+      const ok = await send(`${app.url}/resource`, { method: 'POST', headers: form, body: `access%5Ftoken=${token}` })
+      expect(ok.status, ok.text).toBe(200)
+      expect(ok.json()).toEqual({ sub: 'query-user', frameworkQueryToken: token })
+      const twice = await send(`${app.url}/resource`, {
+        method: 'POST',
+        headers: { ...form, authorization: `Bearer ${token}` },
+        body: 'access%5Ftoken=junk',
+      })
+      expect(twice.status).toBe(400)
+      expect(twice.headers['www-authenticate']).toBe(
+        'Bearer error="invalid_request", error_description="token sent in more than one place"',
       )
     })
 
