@@ -1,5 +1,7 @@
 export type { AdapterOptions, GuardSource, OptionalAuthOption, ResolvedAdapterOptions, ScopeRequirement } from './adapter-support.js'
 export { createScopeRequirement, resolveAdapterOptions } from './adapter-support.js'
+export type { ScopeArguments } from './call-shape.js'
+export { checkBearerAuthArguments, looksLikeMiddlewareCall, readScopeArguments } from './call-shape.js'
 export type { BearerErrorCode, BearerErrorHeaders, ChallengeContext } from './errors.js'
 export {
   BearerError,
@@ -15,6 +17,7 @@ export type { KeySetFetchEvent } from './jwks/remote-key-set.js'
 export type { Algorithm, AsymmetricAlgorithm, SymmetricAlgorithm } from './jwt/algorithms.js'
 export type { GuardOptions } from './options.js'
 export type { TokenLocation } from './request/extract-token.js'
+export { mayCarryBodyToken } from './request/extract-token.js'
 export type { ScopeCheck, ScopeMode } from './scopes.js'
 export { compileScopeCheck, requireScopes } from './scopes.js'
 export type { AuthInfo, BearerRequest, IncomingHeaders, JsonValue, JwtClaims, JwtHeader } from './types.js'

@@ -2,7 +2,7 @@
  * `bearerAuth`: verifies the request's bearer token with the core guard and sets `ctx.state.auth`. Failures
  * are thrown as a `BearerError`, whose `status`, `expose` and `headers` Koa's `ctx.onerror` renders unaided.
  */
-import { type AuthInfo, type BearerRequest, type Guard, resolveAdapterOptions } from '@bearer-guard/core'
+import { type AuthInfo, type BearerRequest, checkBearerAuthArguments, type Guard, resolveAdapterOptions } from '@bearer-guard/core'
 import type { Context, Middleware } from 'koa'
 import type { BearerAuthOptions } from './options.js'
 
@@ -37,7 +37,10 @@ function toBearerRequest(ctx: Context): BearerRequest {
  * Middleware that authenticates every request reaching it. Build it once, at startup: the guard (and its
  * JWKS and token caches) lives as long as the middleware.
  */
-export function bearerAuth(options: BearerAuthOptions): Middleware {
+export function bearerAuth(options: BearerAuthOptions): Middleware
+export function bearerAuth(...args: unknown[]): Middleware {
+  checkBearerAuthArguments('bearerAuth', args)
+  const options = args[0] as BearerAuthOptions
   const { guard, optional } = resolveAdapterOptions(options, 'bearerAuth')
   const authenticateOptions = { optional }
   return async function bearerAuth(ctx, next) {
