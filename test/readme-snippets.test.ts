@@ -63,7 +63,9 @@ describe('README TypeScript snippets', () => {
     host.readFile = (file) => byPath.get(file)?.code ?? readFile.call(host, file)
     host.getSourceFile = (file, language, ...rest) => {
       const snippet = byPath.get(file)
-      return snippet === undefined ? getSourceFile.call(host, file, language, ...rest) : ts.createSourceFile(file, snippet.code, language, true)
+      return snippet === undefined
+        ? getSourceFile.call(host, file, language, ...rest)
+        : ts.createSourceFile(file, snippet.code, language, true)
     }
     const program = ts.createProgram([...byPath.keys()], options, host)
     const problems = ts

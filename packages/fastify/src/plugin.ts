@@ -34,8 +34,11 @@ declare module 'fastify' {
     auth: AuthInfo | undefined
   }
   interface FastifyContextConfig {
-    /** `false`: public route. `{ scopes, mode, optional }`: this route's requirement. Read once, at registration. */
-    auth?: false | RouteAuthConfig
+    /**
+     * `false`: public route. `{ scopes, mode, optional }`: this route's requirement. Read once, at registration.
+     * (`& object` keeps `true` and strings out even when Fastify infers the config type from the literal.)
+     */
+    auth?: false | (RouteAuthConfig & object)
   }
   interface FastifyInstance {
     /**
