@@ -10,6 +10,7 @@ import {
   type Guard,
   MissingTokenError,
   mayCarryBodyToken,
+  outageLogOf,
   readScopeArguments,
   type ScopeCheck,
   type ScopeMode,
@@ -127,11 +128,23 @@ const bearerAuthPlugin: FastifyPluginAsync<FastifyBearerAuthOptions> = async (fa
     return policy
   }
 
+  const outage = outageLogOf(guard)
   const authenticate = async (request: FastifyRequest, reply: FastifyReply, policy: Exclude<RoutePolicy, false>) => {
+    let auth: AuthInfo | undefined
     try {
-      const auth = await guard.authenticate(toBearerRequest(request), policy.authenticateOptions)
-      if (auth === undefined) return
-      request.auth = auth
+      auth = await guard.authenticate(toBearerRequest(request), policy.authenticateOptions)
+    } catch (error) {
+      // Answered here, so Fastify would log nothing but "request completed ... 503": the outage goes to the
+      // request logger when it starts (with its cause), once a minute while it lasts, and when it ends.
+      const notice = outage.failed(error)
+      if (notice !== undefined) request.log[notice.level]({ err: notice }, notice.message)
+      return replyWith(reply, error)
+    }
+    if (auth === undefined) return
+    request.auth = auth
+    const recovered = outage.succeeded()
+    if (recovered !== undefined) request.log.info(recovered.message)
+    try {
       policy.check?.(auth)
     } catch (error) {
       return replyWith(reply, error)
