@@ -7,6 +7,7 @@ import {
   type AuthInfo,
   BearerError,
   type BearerRequest,
+  causeChain,
   type Guard,
   MissingTokenError,
   mayCarryBodyToken,
@@ -56,9 +57,21 @@ function toBearerRequest(request: FastifyRequest): BearerRequest {
   return { method: request.method, url: raw.url ?? request.url, headers: raw.headers, rawHeaders: raw.rawHeaders, body: request.body }
 }
 
-/** Replies with a BearerError's status, headers and `{ error, error_description }`; anything else goes to the error handler. */
+/**
+ * Replies with a BearerError's status, headers and `{ error, error_description }`; anything else goes to the
+ * error handler. Each refusal is logged at debug level with its server-side reason (`cause`), so
+ * `logger: { level: 'debug' }` answers "why was this token refused?" without flooding production logs.
+ */
 function replyWith(reply: FastifyReply, error: unknown): FastifyReply {
   if (!BearerError.is(error)) throw error
+  const { log } = reply.request
+  // pino's isLevelEnabled spares building the reason of every refusal when debug is off.
+  if ((log as { isLevelEnabled?: (level: string) => boolean }).isLevelEnabled?.('debug') ?? true) {
+    log.debug(
+      { err: error, reason: causeChain(error.cause) },
+      `bearer-guard: refused ${error.status}${error.code === undefined ? '' : ` ${error.code}`}: ${error.description}`,
+    )
+  }
   return reply
     .code(error.statusCode)
     .headers({ ...error.headers })
