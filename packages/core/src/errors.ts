@@ -12,8 +12,12 @@ import { rejection } from './rejection.js'
 /** The RFC 6750 §3.1 error codes. `undefined` means "no credentials": the challenge carries no error. */
 export type BearerErrorCode = 'invalid_request' | 'invalid_token' | 'insufficient_scope'
 
-/** Response headers a {@link BearerError} asks for, lower-case names. */
-export interface BearerErrorHeaders {
+/**
+ * Response headers a {@link BearerError} asks for, lower-case names. A type alias, not an interface, so it
+ * is assignable to index-signature types: Node's `OutgoingHttpHeaders` (`res.writeHead(err.status,
+ * err.headers)`), Fastify's `reply.headers()`, Koa's `ctx.set()`, Express's `res.set()`.
+ */
+export type BearerErrorHeaders = {
   readonly 'www-authenticate'?: string
   readonly 'retry-after'?: string
   readonly 'cache-control'?: string

@@ -2,6 +2,7 @@
  * Reading granted scopes from claims, and checking a route's required scopes (RFC 6750 §3.1,
  * RFC 9068 §2.2.3, RFC 8693 §4.2).
  */
+import { readScopeArguments } from './call-shape.js'
 import { InsufficientScopeError, InvalidTokenError } from './errors.js'
 import { rejection } from './rejection.js'
 import type { AuthInfo, JsonValue } from './types.js'
@@ -62,6 +63,9 @@ function toScopeList(value: JsonValue): string[] | undefined {
 export type ScopeCheck = (auth: AuthInfo) => void
 
 export function compileScopeCheck(required: readonly string[], mode: ScopeMode = 'all'): ScopeCheck {
+  if (typeof required === 'string') {
+    throw new TypeError(`requireScopes: scopes are an array of names, e.g. [${JSON.stringify(required)}], not a string`)
+  }
   if (!Array.isArray(required) || required.length === 0) throw new TypeError('requireScopes: at least one scope is required')
   for (const scope of required) {
     if (typeof scope !== 'string' || !SCOPE_TOKEN.test(scope)) {
@@ -82,11 +86,20 @@ export function compileScopeCheck(required: readonly string[], mode: ScopeMode =
 
 /**
  * Throws {@link InsufficientScopeError} (403, `scope` naming `required`) unless `auth` holds all of them
- * (`mode: 'all'`, the default) or at least one (`mode: 'any'`). Adapters compile the check once per route
- * instead; this form is for ad-hoc checks in handlers.
+ * (`mode: 'all'`, the default) or at least one (`mode: 'any'`). `required` is one scope name or an array.
+ * Adapters compile the check once per route instead; this form is for ad-hoc checks in handlers. A call of
+ * another shape (`requireScopes(auth, 'a', 'b')`, or no `auth`) throws a `TypeError` showing the right one.
  */
-export function requireScopes(auth: AuthInfo, required: readonly string[], options: { mode?: ScopeMode } = {}): void {
-  compileScopeCheck(required, options.mode)(auth)
+export function requireScopes(auth: AuthInfo, required: string | readonly string[], options?: { mode?: ScopeMode }): void
+export function requireScopes(auth: unknown, ...rest: unknown[]): void {
+  if (typeof auth !== 'object' || auth === null || !Array.isArray((auth as Partial<AuthInfo>).scopes)) {
+    throw new TypeError(
+      `requireScopes(${rest.length === 0 ? '' : '...'}): the first argument is the AuthInfo that guard.authenticate() or guard.verify() resolved, e.g. requireScopes(auth, ['read:data']); ` +
+        'for middleware use requireScopes from @bearer-guard/express or @bearer-guard/koa',
+    )
+  }
+  const { scopes, mode } = readScopeArguments('requireScopes', rest, 'auth, ')
+  compileScopeCheck(scopes, mode)(auth as AuthInfo)
 }
 
 /** The 403, its cause listing what was required and what the token has. Built only on refusal. */

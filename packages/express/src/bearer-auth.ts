@@ -2,7 +2,14 @@
  * `bearerAuth`: verifies the request's bearer token with the core guard and sets `req.auth`. Failures go to
  * `next(err)` as a `BearerError`, whose `status` and `headers` Express's final handler renders unaided.
  */
-import { type AuthInfo, type BearerRequest, type Guard, resolveAdapterOptions } from '@bearer-guard/core'
+import {
+  type AuthInfo,
+  type BearerRequest,
+  checkBearerAuthArguments,
+  type Guard,
+  outageLogOf,
+  resolveAdapterOptions,
+} from '@bearer-guard/core'
 import type { Request, RequestHandler } from 'express'
 import type { BearerAuthOptions } from './options.js'
 
@@ -34,14 +41,29 @@ function toBearerRequest(req: Request): BearerRequest {
  * Middleware that authenticates every request it sees. Build it once, at startup: the guard (and its JWKS
  * and token caches) lives as long as the middleware.
  */
-export function bearerAuth(options: BearerAuthOptions): RequestHandler {
+export function bearerAuth(options: BearerAuthOptions): RequestHandler
+export function bearerAuth(...args: unknown[]): RequestHandler {
+  checkBearerAuthArguments('bearerAuth', args)
+  const options = args[0] as BearerAuthOptions
   const { guard, optional } = resolveAdapterOptions(options, 'bearerAuth')
   const authenticateOptions = { optional }
+  // Express has no logger: the first 503 of an outage (and one a minute) carries an OutageNotice that the
+  // app's error handler reads with outageNoticeOf(err).
+  const outage = outageLogOf(guard)
   return function bearerAuth(req, _res, next) {
     ;(req as WithGuard)[GUARD] = guard
-    guard.authenticate(toBearerRequest(req), authenticateOptions).then((auth) => {
-      if (auth !== undefined) req.auth = auth
-      next()
-    }, next)
+    guard.authenticate(toBearerRequest(req), authenticateOptions).then(
+      (auth) => {
+        if (auth !== undefined) {
+          req.auth = auth
+          outage.succeeded()
+        }
+        next()
+      },
+      (error: unknown) => {
+        outage.failed(error)
+        next(error)
+      },
+    )
   }
 }

@@ -1,5 +1,5 @@
 /** Plugin options: the guard, created once at registration, and how the plugin hooks in. */
-import { type Guard, type GuardOptions, resolveAdapterOptions } from '@bearer-guard/core'
+import { BearerError, type Guard, type GuardOptions, isGuard, resolveAdapterOptions } from '@bearer-guard/core'
 
 export interface PluginOnlyOptions {
   /**
@@ -8,33 +8,69 @@ export interface PluginOnlyOptions {
    */
   readonly optional?: boolean
   /**
-   * The hook that verifies. Default `'onRequest'`: before the body is read. Use `'preValidation'` when the
-   * guard accepts form-body tokens (`tokenLocations: ['header', 'body']`, RFC 6750 §2.2), which need the
-   * parsed body; it is chosen automatically when such guard options are passed here.
+   * Where form-body tokens are verified. Requests that cannot carry one (GET/HEAD, or a body that is not
+   * `application/x-www-form-urlencoded`, or a guard that does not accept body tokens) are always verified
+   * in `onRequest`, before their body is read. With body tokens (`tokenLocations: ['header', 'body']`,
+   * RFC 6750 §2.2, on the options or the shared guard) form posts are verified in `preValidation`, after
+   * parsing: that is the default then, and `'onRequest'` is refused because the token could never be read.
    */
   readonly hook?: 'onRequest' | 'preValidation'
 }
 
-/** Guard options (a guard is created from them) or `{ guard }` to share a ready guard, plus plugin options. */
-export type FastifyBearerAuthOptions = (GuardOptions | { readonly guard: Guard }) & PluginOnlyOptions
+/** Guard options (a guard is created from them), a ready guard, or `{ guard }` to share one, plus plugin options. */
+export type FastifyBearerAuthOptions = Guard | ((GuardOptions | { readonly guard: Guard }) & PluginOnlyOptions)
 
 export interface ResolvedPluginOptions {
   readonly guard: Guard
   readonly optional: boolean
-  readonly hook: 'onRequest' | 'preValidation'
+  /** The guard reads form-body tokens: form posts are verified in `preValidation`. */
+  readonly bodyTokens: boolean
 }
 
 const CALLER = '@bearer-guard/fastify'
 /** Read here (`hook`) or by `fastify.register` itself; any other unknown key throws (a misspelt option). */
 const PLUGIN_KEYS = ['hook', 'prefix', 'logLevel', 'logSerializers']
 
-export function resolvePluginOptions(options: FastifyBearerAuthOptions): ResolvedPluginOptions {
-  if (typeof options !== 'object' || options === null) throw new TypeError(`${CALLER}: options must be guard options or { guard }`)
-  const { hook, ...rest } = options
+export async function resolvePluginOptions(options: FastifyBearerAuthOptions | undefined): Promise<ResolvedPluginOptions> {
+  if (
+    options === undefined ||
+    (typeof options === 'object' && options !== null && Object.keys(options).length === 0 && !isGuard(options))
+  ) {
+    throw new TypeError(
+      `${CALLER}: options are required: app.register(bearerAuth, { issuer, audience }) or app.register(bearerAuth, { guard })`,
+    )
+  }
+  if (isGuard(options)) return { guard: options, optional: false, bodyTokens: await acceptsBodyTokens(options) }
+  if (typeof options !== 'object' || options === null) throw new TypeError(`${CALLER}: options must be guard options, a Guard or { guard }`)
+  const { hook } = options
   if (hook !== undefined && hook !== 'onRequest' && hook !== 'preValidation') {
     throw new TypeError(`${CALLER}: "hook" must be "onRequest" or "preValidation"`)
   }
   const { guard, optional } = resolveAdapterOptions(options, CALLER, PLUGIN_KEYS)
-  const bodyTokens = !('guard' in rest) && rest.tokenLocations?.includes('body') === true
-  return { guard, optional, hook: hook ?? (bodyTokens ? 'preValidation' : 'onRequest') }
+  const bodyTokens = await acceptsBodyTokens(guard)
+  if (bodyTokens && hook === 'onRequest') {
+    throw new TypeError(
+      `${CALLER}: hook "onRequest" runs before the body is parsed, so the form-body tokens this guard accepts ` +
+        '(tokenLocations includes "body") could never be read; leave "hook" unset (form posts are then verified in preValidation)',
+    )
+  }
+  return { guard, optional, bodyTokens }
+}
+
+/**
+ * Whether the guard reads form-body tokens, also for a shared guard whose options are not at hand: a form
+ * post whose body holds a malformed token is `invalid_token` when it does and "no token" when it does not.
+ * Parsing fails on the first character, so no key is fetched and no `validate` hook runs.
+ */
+async function acceptsBodyTokens(guard: Guard): Promise<boolean> {
+  const probe = {
+    method: 'POST',
+    url: '/',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: { access_token: '~' },
+  }
+  return guard.authenticate(probe).then(
+    () => true,
+    (error: unknown) => !(BearerError.is(error) && error.status === 401 && error.code === undefined),
+  )
 }

@@ -11,6 +11,18 @@ export interface RouteAuthConfig {
   readonly mode?: ScopeMode
   /** Overrides the plugin's `optional` for this route. Cannot be combined with `scopes`. */
   readonly optional?: boolean
+  // Fastify infers a route's config type from the literal and intersects it with this one, so an unknown
+  // key would type-check; these likely misspellings of `scopes` are refused by the types as well.
+  /** Not an option: write `scopes`. */
+  readonly scope?: never
+  /** Not an option: write `scopes`. */
+  readonly scp?: never
+  /** Not an option: write `scopes`. */
+  readonly permissions?: never
+  /** Not an option: write `scopes`. */
+  readonly roles?: never
+  /** Not an option: a route with `config.auth` requires a token unless `optional: true`. */
+  readonly required?: never
 }
 
 /** `false`: public route, nothing runs. Otherwise what the hook does for the route. */
@@ -22,6 +34,7 @@ export type RoutePolicy =
     }
 
 const KEYS = new Set(['scopes', 'mode', 'optional'])
+const SCOPE_TYPOS = new Set(['scope', 'scp', 'permissions', 'roles'])
 
 export function defaultPolicy(optional: boolean): RoutePolicy {
   return { authenticateOptions: { optional }, check: undefined }
@@ -36,7 +49,10 @@ export function compileRoutePolicy(auth: unknown, guard: Guard, fallback: RouteP
   if (typeof auth !== 'object' || auth === null || Array.isArray(auth)) fail('must be false or { scopes, mode, optional }')
   const config = auth as Record<string, unknown>
   // A misspelt key (`scope`) would otherwise silently drop a requirement.
-  for (const key of Object.keys(config)) if (!KEYS.has(key)) fail(`has unknown key "${key}"`)
+  for (const key of Object.keys(config)) {
+    if (!KEYS.has(key))
+      fail(`has unknown key "${key}"${SCOPE_TYPOS.has(key) ? ' (did you mean "scopes"?)' : ''}; it takes scopes, mode, optional`)
+  }
   const { scopes, mode, optional } = config as RouteAuthConfig
   if (optional !== undefined && typeof optional !== 'boolean') fail('.optional must be a boolean')
   if (scopes === undefined) {

@@ -21,8 +21,18 @@ describe('@bearer-guard/fastify types', () => {
     app.get('/public', { config: { auth: false } }, async () => 'ok')
     app.get('/any', { config: { auth: { scopes: ['a', 'b'], mode: 'any' } } }, async () => 'ok')
     app.get('/opt', { config: { auth: { optional: true } } }, async () => 'ok')
-    // Fastify infers a route's ContextConfig from the literal, which lets `auth: true` through the types;
-    // the plugin refuses it when the route is registered (fastify.test.ts).
+    // Fastify infers a route's ContextConfig from the literal and intersects it with ours: `auth: true`,
+    // strings and likely misspellings of `scopes` are still refused by the types, as registration refuses them.
+    // @ts-expect-error: auth is false or an object
+    app.get('/true', { config: { auth: true } }, async () => 'ok')
+    // @ts-expect-error: auth is false or an object
+    app.route({ method: 'GET', url: '/string', config: { auth: 'read:data' }, handler: async () => 'ok' })
+    // @ts-expect-error: the key is scopes
+    app.get('/scope', { config: { auth: { scope: ['read:data'] } } }, async () => 'ok')
+    // @ts-expect-error: the key is scopes
+    app.route({ method: 'GET', url: '/scp', config: { auth: { scp: 'read:data' } }, handler: async () => 'ok' })
+    // @ts-expect-error: with explicit route generics, any unknown key is an excess property
+    app.get<{ Params: { id: string } }>('/typed/:id', { config: { auth: { scopez: 'a' } } }, async () => 'ok')
     // @ts-expect-error: mode is 'all' or 'any'
     app.get('/bad-mode', { config: { auth: { scopes: 'a', mode: 'some' } } }, async () => 'ok')
   })

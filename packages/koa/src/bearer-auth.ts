@@ -2,7 +2,14 @@
  * `bearerAuth`: verifies the request's bearer token with the core guard and sets `ctx.state.auth`. Failures
  * are thrown as a `BearerError`, whose `status`, `expose` and `headers` Koa's `ctx.onerror` renders unaided.
  */
-import { type AuthInfo, type BearerRequest, type Guard, resolveAdapterOptions } from '@bearer-guard/core'
+import {
+  type AuthInfo,
+  type BearerRequest,
+  checkBearerAuthArguments,
+  type Guard,
+  outageLogOf,
+  resolveAdapterOptions,
+} from '@bearer-guard/core'
 import type { Context, Middleware } from 'koa'
 import type { BearerAuthOptions } from './options.js'
 
@@ -37,13 +44,29 @@ function toBearerRequest(ctx: Context): BearerRequest {
  * Middleware that authenticates every request reaching it. Build it once, at startup: the guard (and its
  * JWKS and token caches) lives as long as the middleware.
  */
-export function bearerAuth(options: BearerAuthOptions): Middleware {
+export function bearerAuth(options: BearerAuthOptions): Middleware
+export function bearerAuth(...args: unknown[]): Middleware {
+  checkBearerAuthArguments('bearerAuth', args)
+  const options = args[0] as BearerAuthOptions
   const { guard, optional } = resolveAdapterOptions(options, 'bearerAuth')
   const authenticateOptions = { optional }
+  const outage = outageLogOf(guard)
   return async function bearerAuth(ctx, next) {
     ;(ctx as WithGuard)[GUARD] = guard
-    const auth = await guard.authenticate(toBearerRequest(ctx), authenticateOptions)
-    if (auth !== undefined) ctx.state.auth = auth
+    let auth: AuthInfo | undefined
+    try {
+      auth = await guard.authenticate(toBearerRequest(ctx), authenticateOptions)
+    } catch (error) {
+      // The 503 itself is exposed, so Koa's default listener keeps it (and every 401) out of stderr; the
+      // outage is reported once, and once a minute, as its own unexposed error on the app's 'error' event.
+      const notice = outage.failed(error)
+      if (notice !== undefined && ctx.app.listenerCount('error') > 0) ctx.app.emit('error', notice, ctx)
+      throw error
+    }
+    if (auth !== undefined) {
+      ctx.state.auth = auth
+      outage.succeeded()
+    }
     await next()
   }
 }

@@ -113,11 +113,18 @@ function readQuery(url: string): string | undefined {
   return checkToken(value as string, 'query')
 }
 
+/**
+ * True when RFC 6750 §2.2 lets this request carry its token in the body: not GET/HEAD, and a form-encoded
+ * body. Adapters use it to verify every other request before its body is read.
+ */
+export function mayCarryBodyToken(method: string, contentType: string | readonly string[] | undefined): boolean {
+  const upper = method.toUpperCase()
+  if (upper === 'GET' || upper === 'HEAD') return false
+  return typeof contentType === 'string' && contentType.split(';', 1)[0]?.trim().toLowerCase() === 'application/x-www-form-urlencoded'
+}
+
 function readBody(request: BearerRequest): string | undefined {
-  const method = request.method.toUpperCase()
-  if (method === 'GET' || method === 'HEAD') return undefined
-  const type = request.headers['content-type']
-  if (typeof type !== 'string' || type.split(';', 1)[0]?.trim().toLowerCase() !== 'application/x-www-form-urlencoded') return undefined
+  if (!mayCarryBodyToken(request.method, request.headers['content-type'])) return undefined
   const body = request.body
   if (typeof body !== 'object' || body === null || !Object.hasOwn(body, 'access_token')) return undefined
   const value = (body as Record<string, unknown>).access_token
