@@ -5,7 +5,7 @@
  */
 import { createGuard, type Guard, type GuardOptions } from '@bearer-guard/core'
 import { createTestIssuer, type TestIssuer } from '@bearer-guard/testing'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { ADAPTERS, leaks, rawRequest, startServer } from './support/servers.js'
 import { expectVerdict } from './support/verdict.js'
 import { bearer, type Outcome, outcome } from './support/world.js'
@@ -76,8 +76,8 @@ describe('JWKS faults', () => {
     as.fail('down')
     advance(2_000) // stale: served, one background refresh fails
     expectVerdict(await outcome(guard.authenticate(bearer(token))), 'accept')
-    await settle()
-    expect(as.requests.jwks).toBe(2)
+    // The background refresh is counted when it reaches the server; on a loaded machine that can take a while.
+    await vi.waitFor(() => expect(as.requests.jwks).toBe(2))
     advance(3_900) // 5.9 s after the fetch: still inside max age + stale-if-error
     expectVerdict(await outcome(guard.authenticate(bearer(token))), 'accept')
     await settle()
@@ -209,8 +209,8 @@ describe('JWKS faults', () => {
     advance(61_000)
     // Served once more while the refresh runs in the background (stale-while-revalidate)...
     expectVerdict(await outcome(guard.authenticate(bearer(token))), 'accept')
-    await settle()
-    expect(as.requests.jwks).toBe(2)
+    // The background refresh is counted when it reaches the server; on a loaded machine that can take a while.
+    await vi.waitFor(() => expect(as.requests.jwks).toBe(2))
     // ...and refused as soon as the refreshed set no longer lists the key.
     expectVerdict(await outcome(guard.authenticate(bearer(token))), {
       status: 401,

@@ -64,17 +64,18 @@ export function causeChain(cause: unknown): string {
   let current = cause
   while (current !== undefined && current !== null && !seen.has(current) && parts.length < 6) {
     seen.add(current)
-    if (current instanceof Error || (typeof current === 'object' && 'message' in current)) {
-      const fields = Object.entries(current)
-        .filter(([key, value]) => key !== 'message' && key !== 'name' && key !== 'stack' && isPrimitive(value))
-        .map(([key, value]) => `${key}=${String(value)}`)
-      const message = String((current as { message?: unknown }).message)
-      parts.push(fields.length === 0 ? message : `${message} (${fields.join(', ')})`)
-      current = (current as { cause?: unknown }).cause
-    } else {
+    if (typeof current !== 'object') {
       parts.push(String(current))
       break
     }
+    const fields = Object.entries(current)
+      .filter(([key, value]) => key !== 'message' && key !== 'name' && key !== 'stack' && key !== 'reason' && isPrimitive(value))
+      .map(([key, value]) => `${key}=${String(value)}`)
+    // An Error says what happened in `message`; a structured rejection cause in `reason`.
+    const record = current as { message?: unknown; reason?: unknown; cause?: unknown; error?: unknown }
+    const head = 'message' in current ? String(record.message) : String(record.reason ?? 'cause')
+    parts.push(fields.length === 0 ? head : `${head} (${fields.join(', ')})`)
+    current = record.cause ?? record.error
   }
   const text = parts.join(' <- ')
   return text.length > 600 ? `${text.slice(0, 600)}...` : text
