@@ -1,5 +1,22 @@
 export type { AdapterOptions, GuardSource, OptionalAuthOption, ResolvedAdapterOptions, ScopeRequirement } from './adapter-support.js'
 export { createScopeRequirement, resolveAdapterOptions } from './adapter-support.js'
+export type {
+  IntrospectionFailureMessage,
+  IntrospectionStartMessage,
+  IntrospectionSuccessMessage,
+  JwksCooldownMessage,
+  JwksFetchFailureMessage,
+  JwksFetchReason,
+  JwksFetchStartMessage,
+  JwksFetchSuccessMessage,
+  JwksStaleMessage,
+  MetadataFetchFailureMessage,
+  MetadataFetchStartMessage,
+  MetadataFetchSuccessMessage,
+  ScopeDeniedMessage,
+  VerificationMessage,
+} from './diagnostics.js'
+export { channels } from './diagnostics.js'
 export type { BearerErrorCode, BearerErrorHeaders, ChallengeContext } from './errors.js'
 export {
   BearerError,

@@ -90,7 +90,12 @@ export interface GuardOptions {
   readonly fetchHeaders?: Readonly<Record<string, string>>
   /** Verified-token cache: `false` to turn off, or the maximum entry count. Default 1000. */
   readonly tokenCache?: false | { readonly maxEntries?: number }
-  /** Called after every JWKS fetch attempt, for logs and metrics. */
+  /**
+   * Called after every JWKS fetch attempt, for logs and metrics.
+   * @deprecated Subscribe to the `bearer-guard:jwks:fetch:success` / `:failure` diagnostics channels
+   * (`channels.jwksFetchSuccess`, `channels.jwksFetchFailure`), which also report fetch start, stale serving,
+   * cooldown refusals and discovery for every guard. Still called (from the same events) until the next major.
+   */
   readonly onJwksFetch?: (event: KeySetFetchEvent) => void
   /** Clock in milliseconds since the epoch. Default `Date.now`. For tests. */
   readonly clock?: () => number
