@@ -18,7 +18,15 @@ afterAll(() => issuer?.close())
 const verifications: VerificationMessage[] = []
 const denied: ScopeDeniedMessage[] = []
 const tracing = dc.tracingChannel<unknown, VerificationMessage>(channels.verify)
-const subscribers = { asyncEnd: (message: VerificationMessage) => verifications.push({ ...message }) }
+const subscribers = {
+  start() {},
+  end() {},
+  asyncStart() {},
+  error() {},
+  asyncEnd: (message: VerificationMessage) => {
+    verifications.push({ ...message })
+  },
+}
 const onDenied = (message: unknown) => denied.push(message as ScopeDeniedMessage)
 beforeAll(() => {
   tracing.subscribe(subscribers)
@@ -35,7 +43,7 @@ afterEach(() => {
 
 describe.each(ADAPTERS)('$name', (adapter) => {
   it('one trace per authenticated request, with outcome, reason and scope refusals', async () => {
-    const app = await adapter.start({ issuer: issuer.issuer, jwksUri: issuer.jwksUri, audience: issuer.audience })
+    const app = await adapter.start({ issuer: issuer.issuer, jwksUri: issuer.jwksUri, audience: issuer.audience, realm: undefined })
     try {
       const good = await issuer.sign({ client_id: 'svc-1', scope: 'read:data' })
       const expired = await issuer.sign({ client_id: 'svc-2' }, { expiresIn: -60 })

@@ -170,10 +170,11 @@ describe('verification tracing channel', () => {
     const as = await issuer()
     const guard = createGuard(options(as))
     const seen = trace()
-    await rejection(guard.authenticate({ headers: {} }))
-    await guard.authenticate({ headers: {} }, { optional: true })
-    await rejection(guard.authenticate({ headers: { authorization: 'Basic abc' } }))
-    await guard.authenticate({ headers: { authorization: `Bearer ${await as.sign()}` } })
+    const request = (headers: Record<string, string>) => ({ method: 'GET', url: '/', headers })
+    await rejection(guard.authenticate(request({})))
+    await guard.authenticate(request({}), { optional: true })
+    await rejection(guard.authenticate(request({ authorization: 'Basic abc' })))
+    await guard.authenticate(request({ authorization: `Bearer ${await as.sign()}` }))
     const ends = seen.filter((s) => s.event === 'asyncEnd').map(({ message: m }) => [m.operation, m.outcome, m.status, m.code])
     expect(ends).toEqual([
       ['authenticate', 'rejected', 401, undefined],
