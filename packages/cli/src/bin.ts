@@ -13,7 +13,13 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8')
 }
 
-main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, readStdin, env: process.env }).then(
+main(process.argv.slice(2), {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  readStdin,
+  stdinIsTTY: process.stdin.isTTY === true,
+  env: process.env,
+}).then(
   (code) => {
     process.exitCode = code
   },

@@ -13,6 +13,8 @@ export interface CliIo {
   readonly stderr: { write(text: string): unknown }
   /** Reads all of stdin (for the `-` token argument). */
   readonly readStdin: () => Promise<string>
+  /** True when stdin is a terminal (the user is about to type or paste the token). */
+  readonly stdinIsTTY?: boolean
   readonly env: NodeJS.ProcessEnv
 }
 
@@ -33,7 +35,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     return command === undefined ? 2 : 0
   }
   if (command !== 'inspect') {
-    io.stderr.write(`bearer-guard: unknown command "${command}"\n\n${USAGE}\n`)
+    // The usual slip: the token (or "-") given without the command name.
+    const hint = command === '-' || /^[\w-]+\.[\w-]+\.[\w-]*$/.test(command) ? ' (did you mean "bearer-guard inspect <token>"?)' : ''
+    io.stderr.write(`bearer-guard: unknown command "${command.length > 40 ? `${command.slice(0, 40)}…` : command}"${hint}\n\n${USAGE}\n`)
     return 2
   }
   try {
@@ -56,6 +60,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
 }
 
 async function readToken(io: CliIo): Promise<string> {
+  if (io.stdinIsTTY === true) io.stderr.write('Paste the token, then press Enter and Ctrl-D:\n')
   const text = await io.readStdin()
   if (text.length > MAX_STDIN_BYTES) throw new UsageError('stdin holds more than 1 MiB: not a token')
   // Tolerate a pasted "Bearer " prefix and surrounding whitespace or newline.

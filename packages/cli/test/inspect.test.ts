@@ -328,6 +328,20 @@ describe.concurrent('usage', { timeout: 60_000 }, () => {
     }
   })
 
+  it('a token without the command name gets a hint', async () => {
+    const run = await new Promise<Run>((resolve, reject) => {
+      const child = spawn(process.execPath, [BIN, 'eyJhbGciOiJFUzI1NiJ9.e30.sig'], { stdio: ['ignore', 'pipe', 'pipe'] })
+      let stderr = ''
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString('utf8')
+      })
+      child.on('error', reject)
+      child.on('close', (code) => resolve({ code, stdout: '', stderr }))
+    })
+    expect(run.code).toBe(2)
+    expect(run.stderr).toContain('did you mean "bearer-guard inspect <token>"?')
+  })
+
   it('--help exits 0', async () => {
     const run = await inspect(['--help'])
     expect(run.code).toBe(0)

@@ -11,6 +11,7 @@ import {
   channels,
   createGuard,
   type GuardOptions,
+  InvalidTokenError,
   type JwksCooldownMessage,
   type JwksFetchFailureMessage,
   type JwksFetchStartMessage,
@@ -182,6 +183,20 @@ describe('verification tracing channel', () => {
       ['authenticate', 'rejected', 401, undefined],
       ['authenticate', 'accepted', undefined, undefined],
     ])
+  })
+
+  it('reads the reason from a structured cause when the rejection carries one', async () => {
+    const as = await issuer()
+    const guard = createGuard(
+      options(as, {
+        validate: () => {
+          throw new InvalidTokenError('token revoked', { cause: { reason: 'revoked', jti: 'abc' } })
+        },
+      }),
+    )
+    const seen = trace()
+    await rejection(guard.verify(await as.sign()))
+    expect(seen.find((s) => s.event === 'error')?.message).toMatchObject({ reason: 'revoked', code: 'invalid_token', status: 401 })
   })
 
   it('publishes nothing once the subscriber leaves, and the guard still answers', async () => {
