@@ -312,8 +312,10 @@ export interface KeySetReporter {
   fetchStart(reason: JwksFetchReason, jwksUri: string | undefined): void
   fetchSuccess(message: Omit<JwksFetchSuccessMessage, 'issuer'>): void
   fetchFailure(message: Omit<JwksFetchFailureMessage, 'issuer'>): void
-  stale(message: Omit<JwksStaleMessage, 'issuer'>): void
-  cooldown(message: Omit<JwksCooldownMessage, 'issuer'>): void
+  // Positional, not objects: these run per request on the stale and refused paths (an unknown-kid flood),
+  // so nothing is allocated unless someone listens.
+  stale(jwksUri: string | undefined, staleForMs: number, usableForMs: number, error: unknown): void
+  cooldown(jwksUri: string | undefined, kind: JwksCooldownMessage['kind'], retryInMs: number): void
 }
 
 /**
@@ -333,11 +335,11 @@ export function createKeySetReporter(issuer: string | undefined, onFetch?: (even
       if (jwksFailure.hasSubscribers) jwksFailure.publish({ issuer, ...message } satisfies JwksFetchFailureMessage)
       onFetch?.({ ok: false, reason: message.reason, error: message.error })
     },
-    stale(message) {
-      if (jwksStale.hasSubscribers) jwksStale.publish({ issuer, ...message } satisfies JwksStaleMessage)
+    stale(jwksUri, staleForMs, usableForMs, error) {
+      if (jwksStale.hasSubscribers) jwksStale.publish({ issuer, jwksUri, staleForMs, usableForMs, error } satisfies JwksStaleMessage)
     },
-    cooldown(message) {
-      if (jwksCooldown.hasSubscribers) jwksCooldown.publish({ issuer, ...message } satisfies JwksCooldownMessage)
+    cooldown(jwksUri, kind, retryInMs) {
+      if (jwksCooldown.hasSubscribers) jwksCooldown.publish({ issuer, jwksUri, kind, retryInMs } satisfies JwksCooldownMessage)
     },
   }
 }

@@ -82,7 +82,7 @@ export class RemoteKeySet {
     const now = this.options.now()
     const next = this.nextAttemptAt()
     if (now < next) {
-      this.options.report.cooldown({ jwksUri: this.uri, kind: 'backoff', retryInMs: next - now })
+      this.options.report.cooldown(this.uri, 'backoff', next - now)
       throw new ServiceUnavailableError(retryAfterSeconds(next - now), { cause: this.lastError })
     }
     return this.await(this.refresh(this.current === undefined ? 'initial' : 'expired'))
@@ -96,7 +96,7 @@ export class RemoteKeySet {
     if (this.inflight) return this.await(this.inflight)
     const sinceLast = this.options.now() - this.lastAttemptAt
     if (sinceLast < this.options.cooldownMs) {
-      this.options.report.cooldown({ jwksUri: this.uri, kind: 'unknown-kid', retryInMs: this.options.cooldownMs - sinceLast })
+      this.options.report.cooldown(this.uri, 'unknown-kid', this.options.cooldownMs - sinceLast)
       return undefined
     }
     return this.await(this.refresh('unknown-kid'))
@@ -112,12 +112,7 @@ export class RemoteKeySet {
   private uri: string | undefined
 
   private reportStale(now: number): void {
-    this.options.report.stale({
-      jwksUri: this.uri,
-      staleForMs: now - this.freshUntil,
-      usableForMs: this.usableUntil - now,
-      error: this.lastError,
-    })
+    this.options.report.stale(this.uri, now - this.freshUntil, this.usableUntil - now, this.lastError)
   }
 
   private nextAttemptAt(): number {
