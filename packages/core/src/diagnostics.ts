@@ -4,7 +4,8 @@
  *
  * Subscribe with `diagnostics_channel.subscribe(name, fn)` (or `tracingChannel(name).subscribe({...})`),
  * the mechanism undici, Fastify and Node's HTTP client use and OpenTelemetry instrumentations listen to.
- * Every publish is guarded by `hasSubscribers`: with nobody listening, nothing is allocated or published.
+ * Every publish is guarded by `hasSubscribers`: with nobody listening, nothing is published and the request
+ * path allocates nothing for diagnostics (a JWKS fetch still builds its one event for `onJwksFetch`).
  *
  * Payloads never carry a token, a key or a credential. Values read from a token (`issuer`, `clientId`) are
  * attacker-controlled until the token is verified (`verified: false`): log them, never use them as metric
