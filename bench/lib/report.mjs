@@ -136,6 +136,22 @@ export function markdown({ machine, config, http, verify, memory, targets }) {
       push('')
     }
   }
+  const traced = verify.filter((r) => r.contender === 'bearer-guard-traced')
+  if (traced.length > 0) {
+    push(
+      '## Diagnostics channels: cost of one subscriber',
+      '',
+      'Same guard, same tokens; `bearer-guard-traced` runs with one subscriber on `bearer-guard:verify` (times each call, tallies by outcome). With no subscriber the channels cost one `hasSubscribers` read per call.',
+      '',
+      '| Algorithm | Mode | no subscriber ops/s | one subscriber ops/s | ratio |',
+      '| --- | --- | ---: | ---: | ---: |',
+    )
+    for (const t of traced) {
+      const plain = verify.find((r) => r.alg === t.alg && r.mode === t.mode && r.contender === 'bearer-guard')
+      if (plain) push(`| ${t.alg} | ${t.mode} | ${fmt(plain.opsPerSec)} | ${fmt(t.opsPerSec)} | ${x(t.opsPerSec / plain.opsPerSec)} |`)
+    }
+    push('')
+  }
   if (memory) {
     push(
       `## Memory: ${fmt(memory.total)} distinct ES256 tokens through one guard's verify (default cache, 1,000 entries; after full GC; ${fmt1(memory.seconds, 0)} s)`,

@@ -5,8 +5,9 @@
  * before the next; `64 in flight` keeps 64 calls outstanding (what a busy server does to an async API).
  */
 import { createPublicKey, verify as cryptoVerify } from 'node:crypto'
+import dc from 'node:diagnostics_channel'
 import { performance } from 'node:perf_hooks'
-import { createGuard } from '@bearer-guard/core'
+import { channels, createGuard } from '@bearer-guard/core'
 import { createVerifier } from 'fast-jwt'
 import { createLocalJWKSet, jwtVerify } from 'jose'
 import jsonwebtoken from 'jsonwebtoken'
@@ -46,6 +47,36 @@ export const VERIFY_CONTENDERS = [
     async make({ tokens, issuer }) {
       const guard = createGuard({ issuer: issuer.issuer, audience: issuer.audience, jwksUri: issuer.jwksUri })
       return { verify: (i) => guard.verify(tokens[i]), check: (token) => guard.verify(token).then(() => true) }
+    },
+  },
+  {
+    id: 'bearer-guard-traced',
+    label: 'bearer-guard, one diagnostics subscriber',
+    // The cost of observability: the same guard while one subscriber (what a metrics recipe does: time each
+    // verification, count it by outcome) listens. Channels are process-wide, so the subscriber is attached
+    // only around this contender's own slices (enter/leave) and every other contender runs unobserved.
+    async make({ tokens, issuer }) {
+      const guard = createGuard({ issuer: issuer.issuer, audience: issuer.audience, jwksUri: issuer.jwksUri })
+      const tracing = dc.tracingChannel(channels.verify)
+      const started = new WeakMap()
+      const counts = new Map()
+      const subscriber = {
+        start: (message) => started.set(message, performance.now()),
+        end() {},
+        asyncStart() {},
+        error() {},
+        asyncEnd(message) {
+          const elapsed = performance.now() - (started.get(message) ?? 0)
+          const key = message.outcome ?? 'rejected'
+          counts.set(key, (counts.get(key) ?? 0) + elapsed)
+        },
+      }
+      return {
+        verify: (i) => guard.verify(tokens[i]),
+        check: (token) => guard.verify(token).then(() => true),
+        enter: () => tracing.subscribe(subscriber),
+        leave: () => tracing.unsubscribe(subscriber),
+      }
     },
   },
   {
@@ -141,6 +172,16 @@ async function measure(verify, cursor, temperature, inFlight, durationMs, ring) 
   return { ops: n, ms: performance.now() - start }
 }
 
+/** Runs `fn` with the contender's subscriber (if it has one) attached. */
+async function observed(instance, fn) {
+  instance.enter?.()
+  try {
+    return await fn()
+  } finally {
+    instance.leave?.()
+  }
+}
+
 /** Refuses to time a contender that does not accept a good token and reject a forged one. */
 async function sanityCheck(contender, instance, token) {
   const ok = await Promise.resolve()
@@ -168,10 +209,10 @@ export async function runVerifyBench({ issuer, algorithms, rounds, durationMs, l
     for (const contender of VERIFY_CONTENDERS) {
       if (contender.supports && !contender.supports(alg)) continue
       const instance = await contender.make({ alg, tokens, issuer, jwk, pem })
-      await sanityCheck(contender, instance, tokens[0])
+      await observed(instance, () => sanityCheck(contender, instance, tokens[0]))
       const cursor = poolCursor(tokens.length)
       // Warm-up: lets V8 optimise each contender's code before anything is timed.
-      await measure(instance.verify, cursor, 'cold', 1, Math.max(50, durationMs), new LatencyRing(1024))
+      await observed(instance, () => measure(instance.verify, cursor, 'cold', 1, Math.max(50, durationMs), new LatencyRing(1024)))
       contenders.push({ contender, instance, cursor })
     }
     for (const mode of MODES) {
@@ -181,7 +222,9 @@ export async function runVerifyBench({ issuer, algorithms, rounds, durationMs, l
         for (let c = 0; c < contenders.length; c++) {
           const { contender, instance, cursor } = contenders[(c + r) % contenders.length]
           const run = runs.get(contender.id)
-          run.slices.push(await measure(instance.verify, cursor, mode.temperature, mode.inFlight, durationMs, run.ring))
+          run.slices.push(
+            await observed(instance, () => measure(instance.verify, cursor, mode.temperature, mode.inFlight, durationMs, run.ring)),
+          )
         }
       }
       for (const { contender } of contenders) {

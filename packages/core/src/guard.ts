@@ -5,6 +5,14 @@
  * (algorithm allow-list, `crit`, `typ`), key selection (JWKS cached, one refetch per cooldown for unknown
  * `kid`s), signature, registered claims, scopes, then the user's `validate` hook.
  */
+import {
+  createKeySetReporter,
+  publishScopeDenied,
+  traceDiscovery,
+  traceVerification,
+  type VerificationNote,
+  verificationTraced,
+} from './diagnostics.js'
 import { BearerError, type ChallengeContext, InvalidTokenError, ServiceUnavailableError } from './errors.js'
 import { discoverJwksUri } from './jwks/discovery.js'
 import type { FetchLimits } from './jwks/fetch-json.js'
@@ -137,7 +145,7 @@ export function createGuard(options: GuardOptions): Guard {
     return remote.refreshForUnknownKey().then((fresh) => complete(token, parsed, fresh?.select(alg, kid) ?? [], remote))
   }
 
-  const verifyToken = (token: string): AuthInfo | Promise<AuthInfo> => {
+  const verifyToken = (token: string, note?: VerificationNote): AuthInfo | Promise<AuthInfo> => {
     if (typeof token !== 'string') {
       throw new InvalidTokenError('malformed token', {
         cause: rejection('malformed_token', { detail: `token is ${typeof token}, not a string` }),
@@ -145,6 +153,7 @@ export function createGuard(options: GuardOptions): Guard {
     }
     const hit = cache?.get(token)
     if (hit !== undefined) {
+      if (note !== undefined) note.cacheHit = true
       try {
         checkTimeClaims(hit.time, rules, nowSeconds())
       } catch (error) {
@@ -192,10 +201,11 @@ export function createGuard(options: GuardOptions): Guard {
     return auth
   }
 
-  const verify = (token: string): Promise<AuthInfo> => {
+  const verifyUntraced = (token: string, note?: VerificationNote): Promise<AuthInfo> => {
     let result: AuthInfo | Promise<AuthInfo>
+    if (note !== undefined) note.token = token
     try {
-      result = verifyToken(token)
+      result = verifyToken(token, note)
     } catch (error) {
       return Promise.reject(toBearerError(error))
     }
@@ -203,10 +213,23 @@ export function createGuard(options: GuardOptions): Guard {
     return result instanceof Promise ? result.catch((error: unknown) => Promise.reject(toBearerError(error))) : Promise.resolve(result)
   }
 
+  // Diagnostics: traced only while someone subscribes to `bearer-guard:verify` (see diagnostics.ts).
+  const verify = (token: string): Promise<AuthInfo> =>
+    verificationTraced() ? traceVerification('verify', (note) => verifyUntraced(token, note)) : verifyUntraced(token)
+
   function authenticate(request: BearerRequest): Promise<AuthInfo>
   function authenticate(request: BearerRequest, options: AuthenticateOptions & { readonly optional: true }): Promise<AuthInfo | undefined>
   function authenticate(request: BearerRequest, options?: AuthenticateOptions): Promise<AuthInfo | undefined>
   function authenticate(request: BearerRequest, options?: AuthenticateOptions): Promise<AuthInfo | undefined> {
+    if (verificationTraced()) return traceVerification('authenticate', (note) => authenticateUntraced(request, options, note))
+    return authenticateUntraced(request, options)
+  }
+
+  function authenticateUntraced(
+    request: BearerRequest,
+    options?: AuthenticateOptions,
+    note?: VerificationNote,
+  ): Promise<AuthInfo | undefined> {
     let token: string
     try {
       token = extractToken(request, config).token
@@ -216,7 +239,7 @@ export function createGuard(options: GuardOptions): Guard {
       }
       return Promise.reject(toBearerError(error))
     }
-    return verify(token)
+    return verifyUntraced(token, note)
   }
 
   const guard: Guard = {
@@ -228,6 +251,7 @@ export function createGuard(options: GuardOptions): Guard {
         try {
           check(auth)
         } catch (error) {
+          publishScopeDenied(auth, scopes, mode ?? 'all', error)
           throw toBearerError(error)
         }
       }
@@ -289,7 +313,7 @@ function createKeySources(config: ResolvedOptions): KeySources {
       cooldownMs: config.cooldownMs,
       staleIfErrorMs: config.staleIfErrorMs,
       now: config.clock,
-      onFetch: config.onJwksFetch,
+      report: createKeySetReporter(issuer, config.onJwksFetch),
     })
   if (config.jwksUri !== undefined) {
     const uri = config.jwksUri
@@ -303,7 +327,7 @@ function createKeySources(config: ResolvedOptions): KeySources {
       issuer,
       make(async () => {
         // Once known, the jwks_uri is kept: no request waits on discovery again.
-        discovered ??= await discoverJwksUri(issuer, limits)
+        discovered ??= await traceDiscovery(issuer, () => discoverJwksUri(issuer, limits))
         return discovered
       }, issuer),
     )

@@ -2,6 +2,23 @@ export type { AdapterOptions, GuardSource, OptionalAuthOption, ResolvedAdapterOp
 export { createScopeRequirement, resolveAdapterOptions } from './adapter-support.js'
 export type { ScopeArguments } from './call-shape.js'
 export { checkBearerAuthArguments, looksLikeMiddlewareCall, readScopeArguments } from './call-shape.js'
+export type {
+  IntrospectionFailureMessage,
+  IntrospectionStartMessage,
+  IntrospectionSuccessMessage,
+  JwksCooldownMessage,
+  JwksFetchFailureMessage,
+  JwksFetchReason,
+  JwksFetchStartMessage,
+  JwksFetchSuccessMessage,
+  JwksStaleMessage,
+  MetadataFetchFailureMessage,
+  MetadataFetchStartMessage,
+  MetadataFetchSuccessMessage,
+  ScopeDeniedMessage,
+  VerificationMessage,
+} from './diagnostics.js'
+export { channels } from './diagnostics.js'
 export type { BearerErrorCode, BearerErrorHeaders, ChallengeContext } from './errors.js'
 export {
   BearerError,

@@ -118,7 +118,12 @@ export interface GuardOptions {
    * not checked here). `jkt` (DPoP) and `x5t#S256` (mTLS) cannot be listed.
    */
   readonly ignoredConfirmationMethods?: readonly string[]
-  /** Called after every JWKS fetch attempt, for logs and metrics. */
+  /**
+   * Called after every JWKS fetch attempt, for logs and metrics.
+   * @deprecated Subscribe to the `bearer-guard:jwks:fetch:success` / `:failure` diagnostics channels
+   * (`channels.jwksFetchSuccess`, `channels.jwksFetchFailure`), which also report fetch start, stale serving,
+   * cooldown refusals and discovery for every guard. Still called (from the same events) until the next major.
+   */
   readonly onJwksFetch?: (event: KeySetFetchEvent) => void
   /** Clock in milliseconds since the epoch. Default `Date.now`. For tests. */
   readonly clock?: () => number

@@ -12,6 +12,7 @@
  * - Failed fetches back off exponentially (1 s, 2 s, 4 s ... up to the cooldown) instead of hammering
  *   an authorization server that is down.
  */
+import type { KeySetReporter } from '../diagnostics.js'
 import { ServiceUnavailableError } from '../errors.js'
 import type { Algorithm } from '../jwt/algorithms.js'
 import { type RejectionCause, rejection } from '../rejection.js'
@@ -34,10 +35,15 @@ export interface RemoteKeySetOptions {
   readonly cooldownMs: number
   readonly staleIfErrorMs: number
   readonly now: () => number
-  readonly onFetch?: ((event: KeySetFetchEvent) => void) | undefined
+  /** Publishes fetches, stale serving and cooldown refusals (diagnostics channels, `onJwksFetch`). */
+  readonly report: KeySetReporter
 }
 
-/** Reported after every JWKS fetch attempt (for logs and metrics; never sent to clients). */
+/**
+ * Reported to the deprecated `onJwksFetch` after every JWKS fetch attempt (for logs and metrics; never sent
+ * to clients).
+ * @deprecated Subscribe to the `bearer-guard:jwks:fetch:success` and `:failure` diagnostics channels.
+ */
 export interface KeySetFetchEvent {
   readonly ok: boolean
   readonly reason: 'initial' | 'expired' | 'unknown-kid' | 'reload'
@@ -79,8 +85,9 @@ export class RemoteKeySet {
   peek(): KeySet | undefined {
     const now = this.options.now()
     if (this.current === undefined || now >= this.usableUntil) return undefined
-    if (now >= this.freshUntil && this.inflight === undefined && now >= this.nextAttemptAt()) {
-      this.refresh('expired').catch(() => {})
+    if (now >= this.freshUntil) {
+      if (this.inflight === undefined && now >= this.nextAttemptAt()) this.refresh('expired').catch(() => {})
+      if (this.failures > 0) this.reportStale(now)
     }
     return this.current
   }
@@ -92,8 +99,10 @@ export class RemoteKeySet {
     if (this.inflight) return this.await(this.inflight)
     const now = this.options.now()
     const next = this.nextAttemptAt()
-    if (now < next)
+    if (now < next) {
+      this.options.report.cooldown(this.uri, 'backoff', next - now)
       throw new ServiceUnavailableError(retryAfterSeconds(next - now), { cause: upstreamCause(this.lastError, this.options.issuer) })
+    }
     return this.await(this.refresh(this.current === undefined ? 'initial' : 'expired'))
   }
 
@@ -103,7 +112,11 @@ export class RemoteKeySet {
    */
   async refreshForUnknownKey(): Promise<KeySet | undefined> {
     if (this.inflight) return this.await(this.inflight)
-    if (this.options.now() - this.lastAttemptAt < this.options.cooldownMs) return undefined
+    const sinceLast = this.options.now() - this.lastAttemptAt
+    if (sinceLast < this.options.cooldownMs) {
+      this.options.report.cooldown(this.uri, 'unknown-kid', this.options.cooldownMs - sinceLast)
+      return undefined
+    }
     return this.await(this.refresh('unknown-kid'))
   }
 
@@ -113,6 +126,10 @@ export class RemoteKeySet {
   }
 
   private lastError: unknown
+
+  private reportStale(now: number): void {
+    this.options.report.stale(this.uri, now - this.freshUntil, this.usableUntil - now, this.lastError)
+  }
 
   private nextAttemptAt(): number {
     if (this.failures === 0) return this.lastAttemptAt
@@ -125,7 +142,11 @@ export class RemoteKeySet {
       return await pending
     } catch (cause) {
       // A set still inside its stale-if-error window beats a 503.
-      if (this.current !== undefined && this.options.now() < this.usableUntil) return this.current
+      const now = this.options.now()
+      if (this.current !== undefined && now < this.usableUntil) {
+        this.reportStale(now)
+        return this.current
+      }
       const wait = Math.max(this.nextAttemptAt() - this.options.now(), FIRST_BACKOFF_MS)
       throw new ServiceUnavailableError(retryAfterSeconds(wait), { cause: upstreamCause(cause, this.options.issuer) })
     }
@@ -134,6 +155,8 @@ export class RemoteKeySet {
   private refresh(reason: KeySetFetchEvent['reason']): Promise<KeySet> {
     const { options } = this
     this.lastAttemptAt = options.now()
+    const startedAt = performance.now()
+    options.report.fetchStart(reason, this.uri)
     const run = async (): Promise<KeySet> => {
       const uri = await options.resolveUri()
       this.resolvedUri = uri
@@ -157,7 +180,14 @@ export class RemoteKeySet {
       this.lastError = undefined
       this.freshUntil = now + maxAgeMs
       this.usableUntil = this.freshUntil + options.staleIfErrorMs
-      options.onFetch?.({ ok: true, reason, keys: set.records.length, skipped: set.skipped })
+      options.report.fetchSuccess({
+        jwksUri: uri,
+        reason,
+        keys: set.records.length,
+        skipped: set.skipped,
+        maxAgeMs,
+        durationMs: performance.now() - startedAt,
+      })
       return set
     }
     const pending = run().then(
@@ -169,7 +199,14 @@ export class RemoteKeySet {
         this.inflight = undefined
         this.failures += 1
         this.lastError = error
-        options.onFetch?.({ ok: false, reason, error, cause: upstreamCause(error, options.issuer) })
+        options.report.fetchFailure({
+          jwksUri: this.uri,
+          reason,
+          error,
+          cause: upstreamCause(error, options.issuer),
+          failures: this.failures,
+          durationMs: performance.now() - startedAt,
+        })
         throw error
       },
     )

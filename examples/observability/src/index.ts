@@ -1,0 +1,5 @@
+export type { BearerGuardInstrumentation } from './opentelemetry.js'
+export { instrumentBearerGuard } from './opentelemetry.js'
+export type { RejectionLogger } from './pino.js'
+export { logRejections } from './pino.js'
+export { registerBearerGuardMetrics } from './prometheus.js'

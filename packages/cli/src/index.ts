@@ -1,0 +1,7 @@
+export type { Check, CheckStatus } from './inspect/checks.js'
+export type { InspectOptions } from './inspect/options.js'
+export { parseInspectArgs } from './inspect/options.js'
+export type { InspectReport, Verdict } from './inspect/run.js'
+export { inspectToken } from './inspect/run.js'
+export type { CliIo } from './main.js'
+export { main } from './main.js'
