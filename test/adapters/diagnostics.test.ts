@@ -58,8 +58,8 @@ describe.each(ADAPTERS)('$name', (adapter) => {
       expect(statuses).toEqual([200, 401, 401, 200, 403, 200])
       expect(verifications.map((m) => [m.outcome, m.status, m.code, m.reason, m.verified, m.clientId])).toEqual([
         ['accepted', undefined, undefined, undefined, true, 'svc-1'],
-        ['rejected', 401, 'invalid_token', 'token expired', false, 'svc-2'],
-        ['rejected', 401, undefined, 'bearer token required', false, undefined],
+        ['rejected', 401, 'invalid_token', 'token_expired', false, 'svc-2'],
+        ['rejected', 401, undefined, 'token_missing', false, undefined],
         ['anonymous', undefined, undefined, undefined, false, undefined],
         ['accepted', undefined, undefined, undefined, true, 'svc-1'],
       ])
@@ -71,7 +71,7 @@ describe.each(ADAPTERS)('$name', (adapter) => {
           issuer: issuer.issuer,
           clientId: 'svc-1',
           code: 'insufficient_scope',
-          reason: 'insufficient scope',
+          reason: 'insufficient_scope',
         },
       ])
     } finally {

@@ -66,9 +66,9 @@ it('spans, duration histogram, rejections by reason and JWKS fetches by outcome'
   expect(byOutcome).toEqual([
     ['accepted', undefined, 0],
     ['accepted', undefined, 0],
-    ['rejected', 'token expired', 2],
-    ['rejected', 'unexpected audience', 2],
-    ['rejected', 'bearer token required', 2],
+    ['rejected', 'token_expired', 2],
+    ['rejected', 'audience_mismatch', 2],
+    ['rejected', 'token_missing', 2],
     ['accepted', undefined, 0],
   ])
   expect(finished[0]?.attributes['bearer_guard.client_id']).toBe('reporting')
@@ -82,10 +82,10 @@ it('spans, duration histogram, rejections by reason and JWKS fetches by outcome'
     (points.get('bearer_guard.rejections') ?? []).map((p) => [`${p.attributes.code}/${p.attributes.reason}`, p.value]),
   )
   expect(rejections).toEqual({
-    'invalid_token/token expired': 1,
-    'invalid_token/unexpected audience': 1,
-    'no_credentials/bearer token required': 1,
-    'insufficient_scope/insufficient scope': 1,
+    'invalid_token/token_expired': 1,
+    'invalid_token/audience_mismatch': 1,
+    'no_credentials/token_missing': 1,
+    'insufficient_scope/insufficient_scope': 1,
   })
   const fetches = (points.get('bearer_guard.jwks.fetches') ?? []).map((p) => [p.attributes.outcome, p.value])
   expect(fetches).toEqual([['success', 1]])
@@ -108,7 +108,7 @@ it('a JWKS outage: failure and cooldown outcomes, 503 rejections by reason', asy
     const fetches = Object.fromEntries((points.get('bearer_guard.jwks.fetches') ?? []).map((p) => [p.attributes.outcome, p.value]))
     expect(fetches).toEqual({ success: 1, failure: 1, cooldown: 1 })
     const unavailable = (points.get('bearer_guard.rejections') ?? []).find((p) => p.attributes.code === 'temporarily_unavailable')
-    expect(unavailable?.attributes.reason).toBe('authorization keys temporarily unavailable')
+    expect(unavailable?.attributes.reason).toBe('keys_unavailable')
     expect(unavailable?.value).toBe(2)
   } finally {
     await outage.close()

@@ -47,12 +47,12 @@ it('one structured line per rejection: level, status, code, reason, unverified i
 
   const logged = events()
   expect(logged.map(({ level, event, status, code, reason }) => ({ level, event, status, code, reason }))).toEqual([
-    { level: 40, event: 'bearer_guard.rejected', status: 401, code: 'invalid_token', reason: 'token expired' },
-    { level: 30, event: 'bearer_guard.rejected', status: 401, code: null, reason: 'bearer token required' },
+    { level: 40, event: 'bearer_guard.rejected', status: 401, code: 'invalid_token', reason: 'token_expired' },
+    { level: 30, event: 'bearer_guard.rejected', status: 401, code: null, reason: 'token_missing' },
     { level: 40, event: 'bearer_guard.scope_denied', status: 403, code: 'insufficient_scope', reason: undefined },
   ])
   expect(logged[0]?.unverified).toEqual({ iss: as.issuer, client_id: 'nightly-export' })
-  expect(logged[0]?.msg).toBe('bearer token rejected: token expired')
+  expect(logged[0]?.msg).toBe('bearer token rejected: token_expired')
   expect(logged[2]).toMatchObject({ required: ['read:reports'], granted: ['other'], client_id: 'reporting' })
   const all = JSON.stringify(lines)
   for (const token of [expired, good]) expect(all).not.toContain(token.split('.')[2])

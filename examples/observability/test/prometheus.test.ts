@@ -44,10 +44,10 @@ it('/metrics exposes verification duration, rejections by reason and JWKS fetche
   expect(series).toContain('bearer_guard_verification_duration_seconds_count{outcome="rejected"} 3')
   expect(series).toContain('bearer_guard_verification_duration_seconds_bucket{le="+Inf",outcome="accepted"} 3')
   expect(series.filter((line) => line.startsWith('bearer_guard_rejections_total')).sort()).toEqual([
-    'bearer_guard_rejections_total{reason="bearer token required",code="no_credentials"} 1',
-    'bearer_guard_rejections_total{reason="insufficient scope",code="insufficient_scope"} 1',
-    'bearer_guard_rejections_total{reason="token expired",code="invalid_token"} 1',
-    'bearer_guard_rejections_total{reason="unexpected issuer",code="invalid_token"} 1',
+    'bearer_guard_rejections_total{reason="insufficient_scope",code="insufficient_scope"} 1',
+    'bearer_guard_rejections_total{reason="issuer_mismatch",code="invalid_token"} 1',
+    'bearer_guard_rejections_total{reason="token_expired",code="invalid_token"} 1',
+    'bearer_guard_rejections_total{reason="token_missing",code="no_credentials"} 1',
   ])
   expect(series).toContain('bearer_guard_jwks_fetches_total{outcome="success"} 1')
   // Neither the attacker's iss nor its client_id (crafted to inject a series) reaches the exposition.

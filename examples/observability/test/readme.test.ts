@@ -41,7 +41,7 @@ it('the README snippets wire up OpenTelemetry, Prometheus and pino', async () =>
     "const text = await (await fetch(url + '/metrics')).text()",
     'console.log(ok.status, expired.status)',
     "console.log(text.split('\\n').filter((l) => l.startsWith('bearer_guard_rejections_total')).join('\\n'))",
-    'console.log(logged.some((l) => l.includes(\'"reason":"token expired"\')))',
+    'console.log(logged.some((l) => l.includes(\'"reason":"token_expired"\')))',
     'await app.close()',
     'await as.close()',
   ].join('\n')
@@ -51,7 +51,7 @@ it('the README snippets wire up OpenTelemetry, Prometheus and pino', async () =>
     const { stdout } = await run(process.execPath, [file], { timeout: 60_000 })
     expect(stdout.trimEnd().split('\n')).toEqual([
       '200 401',
-      'bearer_guard_rejections_total{reason="token expired",code="invalid_token"} 1',
+      'bearer_guard_rejections_total{reason="token_expired",code="invalid_token"} 1',
       'true',
     ])
   } finally {

@@ -60,6 +60,8 @@ export interface Guard {
   reload(): Promise<void>
   /** Number of entries in the verified-token cache. */
   readonly cacheSize: number
+  /** Whether tokens are read from urlencoded form bodies (`tokenLocations` includes `body`): adapters must verify after body parsing. */
+  readonly acceptsBodyTokens: boolean
 }
 
 /** True when `value` is a {@link Guard}, even one made by another copy of this package. */
@@ -268,6 +270,7 @@ export function createGuard(options: GuardOptions): Guard {
     get cacheSize() {
       return cache?.size ?? 0
     },
+    acceptsBodyTokens: config.body,
   }
   Object.defineProperty(guard, GUARD, { value: true })
   return Object.freeze(guard)

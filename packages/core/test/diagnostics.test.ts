@@ -144,7 +144,7 @@ describe('verification tracing channel', () => {
       clientId: 'svc-b',
       code: 'invalid_token',
       status: 401,
-      reason: 'token expired',
+      reason: 'token_expired',
     })
     for (const { message: m } of seen) expect(JSON.stringify({ ...m, error: undefined })).not.toContain(token.split('.')[2])
   })
@@ -160,10 +160,10 @@ describe('verification tracing channel', () => {
     const errors = seen.filter((s) => s.event === 'error').map((s) => s.message)
     expect(errors[0]?.issuer).toHaveLength(256)
     expect(errors[0]?.clientId).toBeUndefined()
-    expect(errors[0]?.reason).toBe('unexpected issuer')
+    expect(errors[0]?.reason).toBe('issuer_mismatch')
     expect(errors.slice(1).map((m) => [m.reason, m.issuer])).toEqual([
-      ['malformed token', undefined],
-      ['malformed token', undefined],
+      ['malformed_token', undefined],
+      ['malformed_token', undefined],
     ])
   })
 
@@ -334,7 +334,7 @@ describe('scope channel', () => {
         issuer: as.issuer,
         clientId: 'svc-c',
         code: 'insufficient_scope',
-        reason: 'insufficient scope',
+        reason: 'insufficient_scope',
       },
     ])
   })

@@ -1,5 +1,5 @@
 /** Plugin options: the guard, created once at registration, and how the plugin hooks in. */
-import { BearerError, type Guard, type GuardOptions, isGuard, resolveAdapterOptions } from '@bearer-guard/core'
+import { type Guard, type GuardOptions, isGuard, resolveAdapterOptions } from '@bearer-guard/core'
 
 export interface PluginOnlyOptions {
   /**
@@ -40,14 +40,14 @@ export async function resolvePluginOptions(options: FastifyBearerAuthOptions | u
       `${CALLER}: options are required: app.register(bearerAuth, { issuer, audience }) or app.register(bearerAuth, { guard })`,
     )
   }
-  if (isGuard(options)) return { guard: options, optional: false, bodyTokens: await acceptsBodyTokens(options) }
+  if (isGuard(options)) return { guard: options, optional: false, bodyTokens: acceptsBodyTokens(options) }
   if (typeof options !== 'object' || options === null) throw new TypeError(`${CALLER}: options must be guard options, a Guard or { guard }`)
   const { hook } = options
   if (hook !== undefined && hook !== 'onRequest' && hook !== 'preValidation') {
     throw new TypeError(`${CALLER}: "hook" must be "onRequest" or "preValidation"`)
   }
   const { guard, optional } = resolveAdapterOptions(options, CALLER, PLUGIN_KEYS)
-  const bodyTokens = await acceptsBodyTokens(guard)
+  const bodyTokens = acceptsBodyTokens(guard)
   if (bodyTokens && hook === 'onRequest') {
     throw new TypeError(
       `${CALLER}: hook "onRequest" runs before the body is parsed, so the form-body tokens this guard accepts ` +
@@ -58,19 +58,9 @@ export async function resolvePluginOptions(options: FastifyBearerAuthOptions | u
 }
 
 /**
- * Whether the guard reads form-body tokens, also for a shared guard whose options are not at hand: a form
- * post whose body holds a malformed token is `invalid_token` when it does and "no token" when it does not.
- * Parsing fails on the first character, so no key is fetched and no `validate` hook runs.
+ * Whether the guard reads form-body tokens. A guard from an older copy of the core has no such property: it
+ * is taken to read them, so its form posts are verified after parsing rather than refused as tokenless.
  */
-async function acceptsBodyTokens(guard: Guard): Promise<boolean> {
-  const probe = {
-    method: 'POST',
-    url: '/',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: { access_token: '~' },
-  }
-  return guard.authenticate(probe).then(
-    () => true,
-    (error: unknown) => !(BearerError.is(error) && error.status === 401 && error.code === undefined),
-  )
+function acceptsBodyTokens(guard: Guard): boolean {
+  return (guard as Partial<Guard>).acceptsBodyTokens ?? true
 }

@@ -224,7 +224,7 @@ function checkTimes(claims: JsonObject, now: number, expect: Expectations): Chec
     else if (iat - tolerance > now) {
       checks.push({
         name: 'issued at',
-        status: maxAge === undefined ? 'warn' : 'fail',
+        status: 'fail',
         message: `token issued in the future (${relative(iat, now)})`,
         expected: `iat before ${toleranceNote}`,
         actual: `iat ${utc(iat)}`,

@@ -123,6 +123,11 @@ function describeCauses(error: unknown): string[] {
     if (current instanceof Error) {
       out.push(BearerError.is(current) ? current.description : current.message)
       current = current.cause
+    } else if (typeof current === 'object') {
+      // A structured rejection cause: its stable reason and detail, then the error behind it.
+      const { reason, detail, error: inner } = current as { reason?: unknown; detail?: unknown; error?: unknown }
+      out.push(typeof detail === 'string' ? `${String(reason)}: ${detail}` : String(reason))
+      current = inner
     } else {
       out.push(String(current))
       break
