@@ -67,7 +67,6 @@ const ALIASES: Readonly<Record<string, string>> = {
   maxage: 'maxTokenAge',
   credentialsrequired: 'optional',
   timeout: 'timeoutDuration',
-  cachemaxentries: 'tokenCache',
 }
 
 const normalize = (key: string): string => key.toLowerCase().replace(/[^a-z0-9]/g, '')
