@@ -3,7 +3,7 @@
  * says must throw at startup with the right call, never protect less than they read. Written as a hurried
  * plain-JS user writes them (hence the casts), through real Express 5/4 and Koa 3/2 servers and Fastify.
  */
-import { requireScopes as coreRequireScopes, createGuard } from '@bearer-guard/core'
+import { compileScopeCheck, requireScopes as coreRequireScopes, createGuard } from '@bearer-guard/core'
 import { bearerAuth as expressAuth, requireScopes as expressScopes } from '@bearer-guard/express'
 import fastifyAuth from '@bearer-guard/fastify'
 import { bearerAuth as koaAuth, requireScopes as koaScopes } from '@bearer-guard/koa'
@@ -184,6 +184,9 @@ describe('fastify app.requireScopes', () => {
     expect((await app.inject({ url: '/me' })).statusCode).toBe(401)
     expect((await app.inject({ url: '/me', headers: await bearer('x') })).json()).toEqual({ sub: 'test-client' })
     await app.close()
+    const direct = Fastify()
+    await direct.register(fastifyAuth, createGuard(options()))
+    await direct.close()
     await expect(Fastify().register(fastifyAuth as never)).rejects.toThrow(
       /options are required: app.register\(bearerAuth, \{ issuer, audience \}\)/,
     )
@@ -202,5 +205,8 @@ describe('core requireScopes(auth, scopes)', () => {
     expect(() => requireScopes(auth, 'read:data')).not.toThrow()
     expect(() => requireScopes(auth, 'write:data')).toThrow(expect.objectContaining({ status: 403 }))
     expect(() => requireScopes(auth, ['read:data'], { mode: 'any', x: 1 })).toThrow(/unknown option "x"/)
+    // The compiled forms say what shape they want, instead of "at least one scope is required".
+    expect(() => compileScopeCheck('read:data' as never)).toThrow(/scopes are an array of names, e.g. \["read:data"\], not a string/)
+    expect(() => createGuard(options()).scopeCheck('read:data' as never)).toThrow(/scopes are an array of names/)
   })
 })

@@ -164,6 +164,24 @@ describe('app.requireScopes placement', () => {
     )
   })
 
+  it('an app-level onRequest hook that runs before a form post is verified fails closed (500, logged), never 401s a valid token', async () => {
+    const lines: string[] = []
+    const app = Fastify({ logger: { level: 'error', stream: { write: (line: string) => lines.push(line) } } })
+    apps.push(app)
+    parseForms(app)
+    await app.register(bearerAuth, { ...options(), tokenLocations: ['header', 'body'] })
+    app.addHook('onRequest', app.requireScopes('write:data'))
+    app.get('/read', async () => 'read')
+    app.post('/form', async () => 'written')
+    const status = await start(app)
+    expect(await status('/read', { headers: await bearer('write:data') })).toBe(200)
+    const form = { 'content-type': 'application/x-www-form-urlencoded' }
+    expect(
+      await status('/form', { method: 'POST', headers: form, body: `access_token=${await issuer.sign({}, { scope: 'write:data' })}` }),
+    ).toBe(500)
+    expect(lines.join('')).toMatch(/app.requireScopes ran before this form post was authenticated/)
+  })
+
   it('on a public route (config.auth: false): refused at registration, it could only ever answer 401', () => {
     const app = fastify()
     return app.register(bearerAuth, options()).then(() => {

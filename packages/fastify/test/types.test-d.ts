@@ -41,6 +41,7 @@ describe('@bearer-guard/fastify types', () => {
     expectTypeOf(named).toEqualTypeOf(bearerAuth)
     const app = Fastify()
     await app.register(bearerAuth, { guard: createGuard(options), optional: true, hook: 'preValidation' })
+    await app.register(bearerAuth, createGuard(options))
     // @ts-expect-error: audience is required
     await app.register(bearerAuth, { issuer: options.issuer })
   })
