@@ -18,6 +18,7 @@ import { bindKey, type VerificationKey } from './jwt/signature.js'
 import { deepFreeze } from './lib/deep-freeze.js'
 import { assertFetchableUrl, type GuardOptions, type ResolvedOptions, resolveOptions } from './options.js'
 import { extractToken } from './request/extract-token.js'
+import type { ProtectedResource } from './resource-metadata/document.js'
 import { compileScopeCheck, compileScopeReader, type ScopeCheck, type ScopeMode } from './scopes.js'
 import { TokenCache } from './token-cache.js'
 import type { AuthInfo, BearerRequest, JsonValue, JwtClaims, JwtHeader } from './types.js'
@@ -51,6 +52,8 @@ export interface Guard {
   reload(): Promise<void>
   /** Number of entries in the verified-token cache. */
   readonly cacheSize: number
+  /** The RFC 9728 protected resource (document, well-known location) from the `protectedResource` option. */
+  readonly protectedResource: ProtectedResource | undefined
 }
 
 /** True when `value` is a {@link Guard}, even one made by another copy of this package. */
@@ -212,6 +215,7 @@ export function createGuard(options: GuardOptions): Guard {
     get cacheSize() {
       return cache?.size ?? 0
     },
+    protectedResource: config.protectedResource,
   }
   Object.defineProperty(guard, GUARD, { value: true })
   return Object.freeze(guard)

@@ -2,9 +2,10 @@
  * `bearerAuth`: verifies the request's bearer token with the core guard and sets `req.auth`. Failures go to
  * `next(err)` as a `BearerError`, whose `status` and `headers` Express's final handler renders unaided.
  */
-import { type AuthInfo, type BearerRequest, type Guard, resolveAdapterOptions } from '@bearer-guard/core'
+import { type AuthInfo, type BearerRequest, type Guard, resolveAdapterOptions, serveResourceMetadata } from '@bearer-guard/core'
 import type { Request, RequestHandler } from 'express'
 import type { BearerAuthOptions } from './options.js'
+import { sendMetadata } from './resource-metadata.js'
 
 declare global {
   namespace Express {
@@ -37,7 +38,10 @@ function toBearerRequest(req: Request): BearerRequest {
 export function bearerAuth(options: BearerAuthOptions): RequestHandler {
   const { guard, optional } = resolveAdapterOptions(options, 'bearerAuth')
   const authenticateOptions = { optional }
-  return function bearerAuth(req, _res, next) {
+  return function bearerAuth(req, res, next) {
+    // RFC 9728: the metadata stays reachable without a token, even when this middleware is mounted app-wide.
+    const metadata = serveResourceMetadata(guard, req.method, req.originalUrl)
+    if (metadata !== undefined) return sendMetadata(res, metadata)
     ;(req as WithGuard)[GUARD] = guard
     guard.authenticate(toBearerRequest(req), authenticateOptions).then((auth) => {
       if (auth !== undefined) req.auth = auth

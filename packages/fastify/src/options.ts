@@ -13,6 +13,11 @@ export interface PluginOnlyOptions {
    * parsed body; it is chosen automatically when such guard options are passed here.
    */
   readonly hook?: 'onRequest' | 'preValidation'
+  /**
+   * Register the public RFC 9728 metadata route (`GET /.well-known/oauth-protected-resource{path}`) when
+   * the guard has `protectedResource`. Default true; the plugin must then be registered without a prefix.
+   */
+  readonly resourceMetadataRoute?: boolean
 }
 
 /** Guard options (a guard is created from them) or `{ guard }` to share a ready guard, plus plugin options. */
@@ -22,17 +27,19 @@ export interface ResolvedPluginOptions {
   readonly guard: Guard
   readonly optional: boolean
   readonly hook: 'onRequest' | 'preValidation'
+  readonly resourceMetadataRoute: boolean
 }
 
 const CALLER = '@bearer-guard/fastify'
 
 export function resolvePluginOptions(options: FastifyBearerAuthOptions): ResolvedPluginOptions {
   if (typeof options !== 'object' || options === null) throw new TypeError(`${CALLER}: options must be guard options or { guard }`)
-  const { hook, ...rest } = options
+  const { hook, resourceMetadataRoute = true, ...rest } = options
+  if (typeof resourceMetadataRoute !== 'boolean') throw new TypeError(`${CALLER}: "resourceMetadataRoute" must be a boolean`)
   if (hook !== undefined && hook !== 'onRequest' && hook !== 'preValidation') {
     throw new TypeError(`${CALLER}: "hook" must be "onRequest" or "preValidation"`)
   }
   const { guard, optional } = resolveAdapterOptions(rest, CALLER)
   const bodyTokens = !('guard' in rest) && rest.tokenLocations?.includes('body') === true
-  return { guard, optional, hook: hook ?? (bodyTokens ? 'preValidation' : 'onRequest') }
+  return { guard, optional, hook: hook ?? (bodyTokens ? 'preValidation' : 'onRequest'), resourceMetadataRoute }
 }

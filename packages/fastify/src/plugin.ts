@@ -15,6 +15,7 @@ import {
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { type FastifyBearerAuthOptions, resolvePluginOptions } from './options.js'
+import { registerMetadataRoute } from './resource-metadata.js'
 import { compileRoutePolicy, defaultPolicy, type RouteAuthConfig, type RoutePolicy } from './route-policy.js'
 
 export interface RequireScopesOptions {
@@ -59,7 +60,7 @@ function replyWith(reply: FastifyReply, error: unknown): FastifyReply {
 }
 
 const bearerAuthPlugin: FastifyPluginAsync<FastifyBearerAuthOptions> = async (fastify, options) => {
-  const { guard, optional, hook } = resolvePluginOptions(options)
+  const { guard, optional, hook, resourceMetadataRoute } = resolvePluginOptions(options)
   if (Object.hasOwn(fastify, 'requireScopes')) {
     throw new Error('@bearer-guard/fastify: already registered in this scope; register it once per scope')
   }
@@ -78,6 +79,9 @@ const bearerAuthPlugin: FastifyPluginAsync<FastifyBearerAuthOptions> = async (fa
     // A copy: a config object shared between routes must not carry one route's policy to another.
     route.config = { ...route.config, [policyKey]: policy } as typeof route.config
   })
+
+  // After the onRoute hook, so the route's `config.auth: false` is compiled like any public route's.
+  if (resourceMetadataRoute) registerMetadataRoute(fastify, guard)
 
   fastify.addHook(hook, async function authenticate(request, reply) {
     // Routes registered before the plugin, and the 404 handler, have no compiled policy: the default applies.

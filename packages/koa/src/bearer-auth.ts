@@ -2,9 +2,10 @@
  * `bearerAuth`: verifies the request's bearer token with the core guard and sets `ctx.state.auth`. Failures
  * are thrown as a `BearerError`, whose `status`, `expose` and `headers` Koa's `ctx.onerror` renders unaided.
  */
-import { type AuthInfo, type BearerRequest, type Guard, resolveAdapterOptions } from '@bearer-guard/core'
+import { type AuthInfo, type BearerRequest, type Guard, resolveAdapterOptions, serveResourceMetadata } from '@bearer-guard/core'
 import type { Context, Middleware } from 'koa'
 import type { BearerAuthOptions } from './options.js'
+import { sendMetadata } from './resource-metadata.js'
 
 /** The state `bearerAuth` adds. Koa's `DefaultState` is augmented with it; use it in your own state types too. */
 export interface BearerState {
@@ -41,6 +42,9 @@ export function bearerAuth(options: BearerAuthOptions): Middleware {
   const { guard, optional } = resolveAdapterOptions(options, 'bearerAuth')
   const authenticateOptions = { optional }
   return async function bearerAuth(ctx, next) {
+    // RFC 9728: the metadata stays reachable without a token, even when this middleware is mounted app-wide.
+    const metadata = serveResourceMetadata(guard, ctx.method, ctx.originalUrl)
+    if (metadata !== undefined) return sendMetadata(ctx, metadata)
     ;(ctx as WithGuard)[GUARD] = guard
     const auth = await guard.authenticate(toBearerRequest(ctx), authenticateOptions)
     if (auth !== undefined) ctx.state.auth = auth
