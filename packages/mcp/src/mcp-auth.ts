@@ -25,7 +25,10 @@ export type McpAuthMiddleware = RequestHandler & { readonly guard: Guard }
 export function mcpAuth(options: McpAuthOptions | Guard): McpAuthMiddleware {
   const gate = createMcpGate(options, 'mcpAuth')
   const middleware: RequestHandler = function mcpAuth(req, _res, next) {
-    if (gate.needsBody && req.method === 'POST' && (req.body === undefined || typeof req.body !== 'object' || Buffer.isBuffer(req.body))) {
+    // Only a JSON body can be a tools/call (the SDK answers anything else with 415); an unparsed one would
+    // slip past the tool scopes, so it is an error, broadly matched: `json` anywhere in the content type.
+    const unparsed = req.body === undefined || typeof req.body !== 'object' || Buffer.isBuffer(req.body)
+    if (gate.needsBody && req.method === 'POST' && unparsed && /json/i.test(req.headers['content-type'] ?? '')) {
       next(new Error('mcpAuth: per-tool scopes need the parsed JSON body: mount express.json() before mcpAuth'))
       return
     }

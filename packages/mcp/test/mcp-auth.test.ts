@@ -219,5 +219,13 @@ describe('challenges and per-tool scopes', () => {
     const response = await post('/raw', call('write'), await token('w'))
     expect(response.status).toBe(500)
     expect(((await response.json()) as { message: string }).message).toMatch(/mount express.json\(\) before mcpAuth/)
+    // No body, or a body that is not JSON (the SDK answers 415): nothing to read, the route scopes apply.
+    expect((await fetch(`${url}/raw`, { method: 'POST', headers: { authorization: `Bearer ${await token('')}` } })).status).toBe(200)
+    const text = await fetch(`${url}/raw`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain', authorization: `Bearer ${await token('')}` },
+      body: 'x',
+    })
+    expect(text.status).toBe(200)
   })
 })
