@@ -10,7 +10,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 const readme = await readFile(fileURLToPath(new URL('../README.md', import.meta.url)), 'utf8')
-const file = fileURLToPath(new URL('./.readme-server.mjs', import.meta.url))
+const rootReadme = await readFile(fileURLToPath(new URL('../../../README.md', import.meta.url)), 'utf8')
 
 async function freePort(): Promise<number> {
   const probe = createServer().listen(0, '127.0.0.1')
@@ -20,39 +20,76 @@ async function freePort(): Promise<number> {
   return port
 }
 
+/** Writes the ```js block whose first line is `// <name>` next to this test (package imports resolve) and starts it. */
+async function startBlock(text: string, name: string, env: Record<string, string>): Promise<{ child: ChildProcess; file: string }> {
+  const start = text.indexOf(`\`\`\`js\n// ${name}`)
+  expect(start).toBeGreaterThanOrEqual(0)
+  const file = fileURLToPath(new URL(`./.readme-${name}`, import.meta.url))
+  await writeFile(file, text.slice(start + 6, text.indexOf('```', start + 6)))
+  const child = spawn(process.execPath, [file], { env: { ...process.env, ...env }, stdio: 'inherit' })
+  const base = `http://127.0.0.1:${env.PORT}`
+  for (let i = 0; i < 100; i += 1) {
+    if (
+      await fetch(base).then(
+        () => true,
+        () => false,
+      )
+    )
+      break
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  return { child, file }
+}
+
+describe('root README mcp-server.mjs', () => {
+  it('serves the metadata, answers 401 naming the scope, and greets an SDK client with a token', async () => {
+    const issuer = await createTestIssuer()
+    const port = await freePort()
+    const resource = `http://127.0.0.1:${port}/mcp`
+    const { child, file } = await startBlock(rootReadme, 'mcp-server.mjs', {
+      ISSUER: issuer.issuer,
+      RESOURCE: resource,
+      PORT: String(port),
+    })
+    try {
+      const metadataUrl = `http://127.0.0.1:${port}/.well-known/oauth-protected-resource/mcp`
+      expect(await (await fetch(metadataUrl)).json()).toMatchObject({ resource, authorization_servers: [issuer.issuer] })
+      const denied = await fetch(resource, { method: 'POST' })
+      expect(denied.headers.get('www-authenticate')).toBe(`Bearer scope="mcp:tools", resource_metadata="${metadataUrl}"`)
+      const token = await issuer.sign({ aud: resource, scope: 'mcp:tools', client_id: 'root-readme' })
+      const client = new Client({ name: 'readme', version: '1.0.0' })
+      await client.connect(
+        new StreamableHTTPClientTransport(new URL(resource), { requestInit: { headers: { authorization: `Bearer ${token}` } } }),
+      )
+      const result = await client.callTool({ name: 'hello', arguments: {} })
+      expect((result.content as { text: string }[])[0]?.text).toBe('hello root-readme')
+      await client.close()
+    } finally {
+      child.kill()
+      await issuer.close()
+      await rm(file, { force: true })
+    }
+  })
+})
+
 describe('README server.mjs', () => {
   let issuer: TestIssuer
   let child: ChildProcess
+  let file: string | undefined
   let base: string
   let resource: string
 
   beforeAll(async () => {
-    const start = readme.indexOf('```js\n// server.mjs')
-    expect(start).toBeGreaterThanOrEqual(0)
-    await writeFile(file, readme.slice(start + 6, readme.indexOf('```', start + 6)))
     issuer = await createTestIssuer()
     const port = await freePort()
     base = `http://127.0.0.1:${port}`
     resource = `${base}/mcp`
-    child = spawn(process.execPath, [file], {
-      env: { ...process.env, ISSUER: issuer.issuer, RESOURCE: resource, PORT: String(port) },
-      stdio: 'inherit',
-    })
-    for (let i = 0; i < 100; i += 1) {
-      if (
-        await fetch(base).then(
-          () => true,
-          () => false,
-        )
-      )
-        break
-      await new Promise((resolve) => setTimeout(resolve, 50))
-    }
+    ;({ child, file } = await startBlock(readme, 'server.mjs', { ISSUER: issuer.issuer, RESOURCE: resource, PORT: String(port) }))
   })
   afterAll(async () => {
     child?.kill()
     await issuer?.close()
-    await rm(file, { force: true })
+    if (file !== undefined) await rm(file, { force: true })
   })
 
   it('serves the metadata and answers 401 as the README shows', async () => {
