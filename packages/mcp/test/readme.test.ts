@@ -28,7 +28,9 @@ async function startBlock(text: string, name: string, env: Record<string, string
   await writeFile(file, text.slice(start + 6, text.indexOf('```', start + 6)))
   const child = spawn(process.execPath, [file], { env: { ...process.env, ...env }, stdio: 'inherit' })
   const base = `http://127.0.0.1:${env.PORT}`
-  for (let i = 0; i < 100; i += 1) {
+  // Under a loaded CI machine the SDK takes a while to load: wait up to 20 s, and fail fast if it exits.
+  for (let i = 0; i < 400; i += 1) {
+    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}`)
     if (
       await fetch(base).then(
         () => true,
@@ -42,7 +44,7 @@ async function startBlock(text: string, name: string, env: Record<string, string
 }
 
 describe('root README mcp-server.mjs', () => {
-  it('serves the metadata, answers 401 naming the scope, and greets an SDK client with a token', async () => {
+  it('serves the metadata, answers 401 naming the scope, and greets an SDK client with a token', { timeout: 60_000 }, async () => {
     const issuer = await createTestIssuer()
     const port = await freePort()
     const resource = `http://127.0.0.1:${port}/mcp`
@@ -85,7 +87,7 @@ describe('README server.mjs', () => {
     base = `http://127.0.0.1:${port}`
     resource = `${base}/mcp`
     ;({ child, file } = await startBlock(readme, 'server.mjs', { ISSUER: issuer.issuer, RESOURCE: resource, PORT: String(port) }))
-  })
+  }, 60_000)
   afterAll(async () => {
     child?.kill()
     await issuer?.close()
