@@ -77,6 +77,13 @@ export function createMcpGate(options: McpAuthOptions | Guard, caller = 'mcpAuth
   if (resource === undefined) {
     throw new TypeError(`${caller}: the guard needs protectedResource: { resource } (MCP servers must publish RFC 9728 metadata)`)
   }
+  const methods = guard.protectedResource?.document.bearer_methods_supported ?? []
+  if (methods.some((method) => method !== 'header')) {
+    // The metadata would advertise query/body tokens to MCP clients, which the MCP spec forbids.
+    throw new TypeError(
+      `${caller}: the guard accepts ${methods.join(', ')} tokens; MCP allows the Authorization header only (tokenLocations: ['header'])`,
+    )
+  }
   const routeScopes =
     scopeOptions.scopes === undefined ? [] : typeof scopeOptions.scopes === 'string' ? [scopeOptions.scopes] : [...scopeOptions.scopes]
   let routeCheck: ScopeCheck | undefined

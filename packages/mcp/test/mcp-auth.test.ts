@@ -197,13 +197,14 @@ describe('challenges and per-tool scopes', () => {
     ).toBe(200)
   })
 
-  it('a guard that accepts query and body tokens elsewhere still takes only the header on MCP routes', async () => {
-    const lax = createGuard({
-      issuer: issuer.issuer,
-      tokenLocations: ['header', 'query', 'body'],
-      protectedResource: { resource: RESOURCE },
-    })
-    const gate = createMcpGate(lax)
+  it('a guard that accepts query or body tokens is refused: its metadata would advertise them to MCP clients', () => {
+    const lax = createGuard({ issuer: issuer.issuer, tokenLocations: ['header', 'query'], protectedResource: { resource: RESOURCE } })
+    expect(() => createMcpGate(lax)).toThrow(/accepts header, query tokens; MCP allows the Authorization header only/)
+    expect(() => mcpAuth({ guard: lax })).toThrow(TypeError)
+  })
+
+  it('a body token is never read on MCP routes', async () => {
+    const gate = createMcpGate(guard)
     const good = await token('mcp')
     await expect(
       gate.authorize({
