@@ -129,12 +129,11 @@ export function createMcpGate(options: McpAuthOptions | Guard, caller = 'mcpAuth
       } catch (error) {
         throw withScope(BearerError.is(error) ? guard.challenge(error) : error, required)
       }
-      routeCheck?.(auth)
       if (required.length > routeScopes.length) {
         const granted = new Set(auth.scopes)
-        // One challenge naming every scope this operation needs (MCP: no incremental challenges).
+        // One challenge naming every scope this operation needs, route's and tool's (MCP: no incremental challenges).
         if (required.some((scope) => !granted.has(scope))) throw guard.challenge(new InsufficientScopeError(required))
-      }
+      } else routeCheck?.(auth)
       return auth
     },
   }

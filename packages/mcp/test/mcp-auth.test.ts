@@ -142,6 +142,8 @@ describe('challenges and per-tool scopes', () => {
     expect(noTool.headers.get('www-authenticate')).toBe(
       `Bearer error="insufficient_scope", error_description="insufficient scope", scope="mcp w x", resource_metadata="${METADATA}"`,
     )
+    const neither = await post('/mcp', call('write'), await token('w x'))
+    expect(neither.headers.get('www-authenticate')).toContain('scope="mcp w x"')
     expect((await post('/mcp', call('write'), await token('mcp w x'))).status).toBe(200)
     expect((await post('/mcp', call('read'), await token('mcp'))).status).toBe(200)
   })
