@@ -11,6 +11,8 @@ export interface DemoClient {
   readonly clientSecret: string
   /** Space-delimited scopes this client may ask for. */
   readonly scope: string
+  /** How it authenticates at the token endpoint. Default `client_secret_post`; the MCP SDK's provider uses `client_secret_basic`. */
+  readonly tokenEndpointAuthMethod?: 'client_secret_post' | 'client_secret_basic'
 }
 
 export interface ProviderSettings {
@@ -41,7 +43,7 @@ export function buildConfiguration(settings: ProviderSettings): Configuration {
       redirect_uris: [],
       response_types: [],
       // client_id and client_secret in the form body, as the issue's story tells it (RFC 6749 §2.3.1).
-      token_endpoint_auth_method: 'client_secret_post',
+      token_endpoint_auth_method: client.tokenEndpointAuthMethod ?? 'client_secret_post',
       scope: client.scope,
     })),
     jwks: { keys: settings.keys.map((key) => key.privateJwk) },

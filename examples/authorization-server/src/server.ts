@@ -69,6 +69,11 @@ export interface AuthorizationServer {
   readonly kids: readonly string[]
   /** Requests served so far, by endpoint. */
   readonly requests: RequestCounts
+  /**
+   * Issues tokens for one more resource indicator from now on, as an administrator registering a new API
+   * would (e.g. an MCP server whose URL is only known once it listens).
+   */
+  addResource(resource: string): void
   /** Signs new tokens with a fresh key from now on; returns its `kid`. */
   rotateKeys(options?: RotateOptions): Promise<string>
   close(): Promise<void>
@@ -76,7 +81,7 @@ export interface AuthorizationServer {
 
 export async function startAuthorizationServer(options: AuthorizationServerOptions = {}): Promise<AuthorizationServer> {
   const host = options.host ?? '127.0.0.1'
-  const resources = options.resources ?? [DEMO_AUDIENCE, OTHER_AUDIENCE]
+  const resources = [...(options.resources ?? [DEMO_AUDIENCE, OTHER_AUDIENCE])]
   const scopes = options.scopes ?? DEMO_SCOPES
   const clients = options.clients ?? Object.values(DEMO_CLIENTS)
   const accessTokenTtlSeconds = options.accessTokenTtlSeconds ?? 300
@@ -119,6 +124,11 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
     scopes,
     clients,
     accessTokenTtlSeconds,
+    addResource(resource) {
+      if (resources.includes(resource)) return
+      resources.push(resource)
+      mount()
+    },
     get kids() {
       return keys.map((key) => key.kid)
     },

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net'
 import type { GuardOptions } from '@bearer-guard/express'
 import { createApp } from './app.js'
 
-export interface ServerOptions extends GuardOptions {
+export type ServerOptions = GuardOptions & {
   /** Default 0: any free port. */
   readonly port?: number
   /** Default 127.0.0.1. */

@@ -27,6 +27,7 @@ import { deepFreeze } from './lib/deep-freeze.js'
 import { assertFetchableUrl, type GuardOptions, type ResolvedOptions, resolveOptions } from './options.js'
 import { rejection, withHeader } from './rejection.js'
 import { extractToken } from './request/extract-token.js'
+import type { ProtectedResource } from './resource-metadata/document.js'
 import { compileScopeCheck, compileScopeReader, type ScopeCheck, type ScopeMode } from './scopes.js'
 import { TokenCache } from './token-cache.js'
 import type { AuthInfo, BearerRequest, JsonValue, JwtClaims, JwtHeader } from './types.js'
@@ -62,6 +63,8 @@ export interface Guard {
   readonly cacheSize: number
   /** Whether tokens are read from urlencoded form bodies (`tokenLocations` includes `body`): adapters must verify after body parsing. */
   readonly acceptsBodyTokens: boolean
+  /** The RFC 9728 protected resource (document, well-known location) from the `protectedResource` option. */
+  readonly protectedResource: ProtectedResource | undefined
 }
 
 /** True when `value` is a {@link Guard}, even one made by another copy of this package. */
@@ -271,6 +274,7 @@ export function createGuard(options: GuardOptions): Guard {
       return cache?.size ?? 0
     },
     acceptsBodyTokens: config.body,
+    protectedResource: config.protectedResource,
   }
   Object.defineProperty(guard, GUARD, { value: true })
   return Object.freeze(guard)

@@ -27,6 +27,7 @@ export const GUARD_OPTION_KEYS: { readonly [K in keyof Required<GuardOptions>]: 
   validate: true,
   realm: true,
   resourceMetadata: true,
+  protectedResource: true,
   tokenLocations: true,
   maxTokenLength: true,
   timeoutDuration: true,

@@ -16,13 +16,25 @@ import {
 } from './jwt/algorithms.js'
 import { assertKnownKeys, guardOptionNames, TOKEN_CACHE_KEYS } from './option-keys.js'
 import type { TokenLocation } from './request/extract-token.js'
+import { type ProtectedResource, type ProtectedResourceOptions, resolveProtectedResource } from './resource-metadata/document.js'
 import type { AuthInfo } from './types.js'
 
-export interface GuardOptions {
+/**
+ * Guard options: {@link GuardOptionsBase} with `audience`, `protectedResource`, or both (a guard needs to
+ * know which `aud` to accept).
+ */
+export type GuardOptions = GuardOptionsBase &
+  ({ readonly audience: string | readonly string[] } | { readonly protectedResource: ProtectedResourceOptions })
+
+/** Every guard option; see {@link GuardOptions} for which are required. */
+export interface GuardOptionsBase {
   /** Accepted `iss` value(s), compared exactly (a trailing slash matters). Required. */
   readonly issuer: string | readonly string[]
-  /** Accepted `aud` value(s); a token passes when one of its `aud` values is among them. Required. */
-  readonly audience: string | readonly string[]
+  /**
+   * Accepted `aud` value(s); a token passes when one of its `aud` values is among them. Required, unless
+   * `protectedResource` is set: its `resource` is always accepted too (RFC 8707 resource indicators).
+   */
+  readonly audience?: string | readonly string[]
   /**
    * The JWKS URL. When absent, each issuer's `jwks_uri` is discovered from its RFC 8414 / OpenID metadata
    * on first use, and each issuer's tokens are verified with that issuer's keys only (RFC 8725 §3.8).
@@ -66,8 +78,19 @@ export interface GuardOptions {
   readonly validate?: (auth: AuthInfo) => unknown
   /** `realm` of the `WWW-Authenticate` challenge. Default: none. */
   readonly realm?: string
-  /** RFC 9728 protected resource metadata URL, advertised as `resource_metadata` in every challenge. */
+  /**
+   * @deprecated Use `protectedResource`, which derives this URL and serves the document. A metadata URL
+   * advertised as `resource_metadata` in every challenge (RFC 9728 §5.1); cannot be combined with
+   * `protectedResource`.
+   */
   readonly resourceMetadata?: string
+  /**
+   * This API as an RFC 9728 protected resource: its `resource` identifier (added to the accepted
+   * audiences) and metadata. The guard then publishes the metadata document at
+   * `/.well-known/oauth-protected-resource{path}` (the adapters serve it) and every 401/403 challenge
+   * carries `resource_metadata="<that URL>"`.
+   */
+  readonly protectedResource?: ProtectedResourceOptions
   /** Where tokens are accepted. Default `['header']`; `query` and `body` are RFC 6750 opt-ins. */
   readonly tokenLocations?: readonly TokenLocation[]
   /** Longest token accepted, in characters; longer ones are refused before any parsing. Default 8192, from 64 to 1048576. */
@@ -144,6 +167,7 @@ export interface ResolvedOptions {
   readonly validate: GuardOptions['validate']
   readonly realm: string | undefined
   readonly resourceMetadata: string | undefined
+  readonly protectedResource: ProtectedResource | undefined
   readonly query: boolean
   readonly body: boolean
   readonly maxTokenLength: number
@@ -218,7 +242,6 @@ export function resolveOptions(options: GuardOptions): ResolvedOptions {
   if (typeof options !== 'object' || options === null) throw new TypeError('createGuard: options must be an object')
   assertKnownKeys(options, guardOptionNames, 'createGuard')
   const issuers = stringList(options.issuer, 'issuer')
-  const audiences = stringList(options.audience, 'audience')
   const allowInsecureHttp = bool(options.allowInsecureHttp, 'allowInsecureHttp', false)
 
   let secret: KeyObject | undefined
@@ -297,6 +320,28 @@ export function resolveOptions(options: GuardOptions): ResolvedOptions {
       fail(name, 'must be a string of printable ASCII without " or \\')
     }
   }
+  // RFC 9728: the resource identifier is an accepted audience, and the document lists what the guard accepts.
+  const protectedResource =
+    options.protectedResource === undefined
+      ? undefined
+      : resolveProtectedResource(options.protectedResource, {
+          issuers,
+          tokenLocations: locations,
+          checkHttps: (url, what) => assertFetchableUrl(url, what, allowInsecureHttp),
+        })
+  if (protectedResource !== undefined && options.resourceMetadata !== undefined) {
+    fail('resourceMetadata', 'cannot be combined with protectedResource, which derives it')
+  }
+  const audiences = [
+    ...new Set([
+      ...(options.audience === undefined
+        ? protectedResource === undefined
+          ? fail('audience', 'is required (or set protectedResource.resource, whose identifier tokens carry as aud)')
+          : []
+        : stringList(options.audience, 'audience')),
+      ...(protectedResource === undefined ? [] : [protectedResource.resource]),
+    ]),
+  ]
   const cache = options.tokenCache
   if (cache !== undefined && cache !== false && (typeof cache !== 'object' || cache === null || Array.isArray(cache)))
     fail('tokenCache', 'must be false or { maxEntries }')
@@ -319,7 +364,8 @@ export function resolveOptions(options: GuardOptions): ResolvedOptions {
     scopeClaims: options.scopeClaim === undefined ? ['scope', 'scp'] : stringList(options.scopeClaim, 'scopeClaim'),
     validate: options.validate,
     realm: options.realm,
-    resourceMetadata: options.resourceMetadata,
+    resourceMetadata: protectedResource?.metadata.url ?? options.resourceMetadata,
+    protectedResource,
     query: locations.includes('query'),
     body: locations.includes('body'),
     maxTokenLength: duration(options.maxTokenLength, 'maxTokenLength', 8192, 64, 1_048_576),

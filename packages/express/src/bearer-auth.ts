@@ -9,9 +9,11 @@ import {
   type Guard,
   outageLogOf,
   resolveAdapterOptions,
+  serveResourceMetadata,
 } from '@bearer-guard/core'
 import type { Request, RequestHandler } from 'express'
 import type { BearerAuthOptions } from './options.js'
+import { sendMetadata } from './resource-metadata.js'
 
 declare global {
   namespace Express {
@@ -50,7 +52,10 @@ export function bearerAuth(...args: unknown[]): RequestHandler {
   // Express has no logger: the first 503 of an outage (and one a minute) carries an OutageNotice that the
   // app's error handler reads with outageNoticeOf(err).
   const outage = outageLogOf(guard)
-  return function bearerAuth(req, _res, next) {
+  return function bearerAuth(req, res, next) {
+    // RFC 9728: the metadata stays reachable without a token, even when this middleware is mounted app-wide.
+    const metadata = serveResourceMetadata(guard, req.method, req.originalUrl)
+    if (metadata !== undefined) return sendMetadata(res, metadata)
     ;(req as WithGuard)[GUARD] = guard
     guard.authenticate(toBearerRequest(req), authenticateOptions).then(
       (auth) => {

@@ -6,5 +6,6 @@ export { BearerError, createGuard, isGuard, OutageNotice, outageNoticeOf } from 
 export type { FastifyBearerAuthOptions, PluginOnlyOptions } from './options.js'
 export type { RequireScopesHook, RequireScopesOptions } from './plugin.js'
 export { bearerAuth } from './plugin.js'
+export { protectedResourceMetadataRoute } from './resource-metadata.js'
 export type { RouteAuthConfig } from './route-policy.js'
 export default bearerAuth

@@ -15,6 +15,11 @@ export interface PluginOnlyOptions {
    * parsing: that is the default then, and `'onRequest'` is refused because the token could never be read.
    */
   readonly hook?: 'onRequest' | 'preValidation'
+  /**
+   * Register the public RFC 9728 metadata route (`GET /.well-known/oauth-protected-resource{path}`) when
+   * the guard has `protectedResource`. Default true; the plugin must then be registered without a prefix.
+   */
+  readonly resourceMetadataRoute?: boolean
 }
 
 /** Guard options (a guard is created from them), a ready guard, or `{ guard }` to share one, plus plugin options. */
@@ -25,11 +30,12 @@ export interface ResolvedPluginOptions {
   readonly optional: boolean
   /** The guard reads form-body tokens: form posts are verified in `preValidation`. */
   readonly bodyTokens: boolean
+  readonly resourceMetadataRoute: boolean
 }
 
 const CALLER = '@bearer-guard/fastify'
 /** Read here (`hook`) or by `fastify.register` itself; any other unknown key throws (a misspelt option). */
-const PLUGIN_KEYS = ['hook', 'prefix', 'logLevel', 'logSerializers']
+const PLUGIN_KEYS = ['hook', 'resourceMetadataRoute', 'prefix', 'logLevel', 'logSerializers']
 
 export async function resolvePluginOptions(options: FastifyBearerAuthOptions | undefined): Promise<ResolvedPluginOptions> {
   if (
@@ -40,9 +46,10 @@ export async function resolvePluginOptions(options: FastifyBearerAuthOptions | u
       `${CALLER}: options are required: app.register(bearerAuth, { issuer, audience }) or app.register(bearerAuth, { guard })`,
     )
   }
-  if (isGuard(options)) return { guard: options, optional: false, bodyTokens: acceptsBodyTokens(options) }
+  if (isGuard(options)) return { guard: options, optional: false, bodyTokens: acceptsBodyTokens(options), resourceMetadataRoute: true }
   if (typeof options !== 'object' || options === null) throw new TypeError(`${CALLER}: options must be guard options, a Guard or { guard }`)
-  const { hook } = options
+  const { hook, resourceMetadataRoute = true } = options
+  if (typeof resourceMetadataRoute !== 'boolean') throw new TypeError(`${CALLER}: "resourceMetadataRoute" must be a boolean`)
   if (hook !== undefined && hook !== 'onRequest' && hook !== 'preValidation') {
     throw new TypeError(`${CALLER}: "hook" must be "onRequest" or "preValidation"`)
   }
@@ -54,7 +61,7 @@ export async function resolvePluginOptions(options: FastifyBearerAuthOptions | u
         '(tokenLocations includes "body") could never be read; leave "hook" unset (form posts are then verified in preValidation)',
     )
   }
-  return { guard, optional, bodyTokens }
+  return { guard, optional, bodyTokens, resourceMetadataRoute }
 }
 
 /**

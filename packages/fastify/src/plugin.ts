@@ -20,6 +20,7 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest,
 import fp from 'fastify-plugin'
 import { claimScope, routeLabel } from './declared-routes.js'
 import { type FastifyBearerAuthOptions, resolvePluginOptions } from './options.js'
+import { registerMetadataRoute } from './resource-metadata.js'
 import { compileRoutePolicy, defaultPolicy, type RouteAuthConfig, type RoutePolicy } from './route-policy.js'
 
 export interface RequireScopesOptions {
@@ -95,7 +96,7 @@ function onlyGetOrHead(route: RouteOptions): boolean {
 }
 
 const bearerAuthPlugin: FastifyPluginAsync<FastifyBearerAuthOptions> = async (fastify, options) => {
-  const { guard, optional, bodyTokens } = await resolvePluginOptions(options)
+  const { guard, optional, bodyTokens, resourceMetadataRoute } = await resolvePluginOptions(options)
   if (Object.hasOwn(fastify, 'requireScopes')) {
     throw new Error('@bearer-guard/fastify: already registered in this scope; register it once per scope')
   }
@@ -124,6 +125,9 @@ const bearerAuthPlugin: FastifyPluginAsync<FastifyBearerAuthOptions> = async (fa
     // A copy: a config object shared between routes must not carry one route's policy to another.
     route.config = { ...route.config, [policyKey]: policy } as typeof route.config
   })
+
+  // After the onRoute hook, so the route's `config.auth: false` is compiled like any public route's.
+  if (resourceMetadataRoute) registerMetadataRoute(fastify, guard)
 
   const policyOf = (request: FastifyRequest): RoutePolicy => {
     const config = request.routeOptions.config as ({ [policyKey]?: RoutePolicy; auth?: unknown } & object) | undefined

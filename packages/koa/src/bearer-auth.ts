@@ -9,9 +9,11 @@ import {
   type Guard,
   outageLogOf,
   resolveAdapterOptions,
+  serveResourceMetadata,
 } from '@bearer-guard/core'
 import type { Context, Middleware } from 'koa'
 import type { BearerAuthOptions } from './options.js'
+import { sendMetadata } from './resource-metadata.js'
 
 /** The state `bearerAuth` adds. Koa's `DefaultState` is augmented with it; use it in your own state types too. */
 export interface BearerState {
@@ -52,6 +54,9 @@ export function bearerAuth(...args: unknown[]): Middleware {
   const authenticateOptions = { optional }
   const outage = outageLogOf(guard)
   return async function bearerAuth(ctx, next) {
+    // RFC 9728: the metadata stays reachable without a token, even when this middleware is mounted app-wide.
+    const metadata = serveResourceMetadata(guard, ctx.method, ctx.originalUrl)
+    if (metadata !== undefined) return sendMetadata(ctx, metadata)
     ;(ctx as WithGuard)[GUARD] = guard
     let auth: AuthInfo | undefined
     try {

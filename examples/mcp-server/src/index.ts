@@ -1,0 +1,6 @@
+export { createMcpApp } from './app.js'
+export { connectMcpClient, type McpClientOptions } from './client.js'
+export { MCP_CLIENTS } from './clients.js'
+export { type McpDemo, runMcpDemo } from './demo.js'
+export { type McpServerOptions, type RunningMcpServer, startMcpServer } from './server.js'
+export { buildMcpServer, createStore, MCP_SCOPE, type ReportStore, TOOL_SCOPES, WRITE_SCOPE } from './tools.js'
