@@ -5,6 +5,9 @@
  * (algorithm allow-list, `crit`, `typ`), key selection (JWKS cached, one refetch per cooldown for unknown
  * `kid`s), signature, registered claims, scopes, then the user's `validate` hook.
  */
+import type { AuthScheme } from './dpop/challenge.js'
+import type { DpopResourceMetadata } from './dpop/metadata.js'
+import { createDpopStage } from './dpop/stage.js'
 import { BearerError, type ChallengeContext, InvalidTokenError, ServiceUnavailableError } from './errors.js'
 import { discoverJwksUri } from './jwks/discovery.js'
 import type { FetchLimits } from './jwks/fetch-json.js'
@@ -51,6 +54,12 @@ export interface Guard {
   reload(): Promise<void>
   /** Number of entries in the verified-token cache. */
   readonly cacheSize: number
+  /**
+   * The RFC 9728 members this guard's DPoP settings imply (`dpop_signing_alg_values_supported`,
+   * `dpop_bound_access_tokens_required`), for a protected resource metadata document; `undefined` when
+   * DPoP is off.
+   */
+  readonly dpopMetadata: DpopResourceMetadata | undefined
 }
 
 /** True when `value` is a {@link Guard}, even one made by another copy of this package. */
@@ -70,6 +79,7 @@ export function createGuard(options: GuardOptions): Guard {
     clockToleranceSeconds: config.clockToleranceSeconds,
     maxTokenAgeSeconds: config.maxTokenAgeSeconds,
     requiredClaims: config.requiredClaims,
+    dpop: config.dpop !== undefined,
   }
   const headerRules = { algorithms: config.algorithms, strict: config.strict }
   const context: ChallengeContext = { realm: config.realm, resourceMetadata: config.resourceMetadata }
@@ -78,13 +88,24 @@ export function createGuard(options: GuardOptions): Guard {
   const keys = createKeySources(config)
   const secretKeys = config.secret === undefined ? undefined : bindSecret(config)
   const nowSeconds = (): number => config.clock() / 1000
+  const dpop = config.dpop === undefined ? undefined : createDpopStage(config.dpop, context, config.clock)
+  const locations = { query: config.query, body: config.body, dpop: dpop !== undefined }
 
-  const challenge = <E extends BearerError>(error: E): E =>
-    context.realm === undefined && context.resourceMetadata === undefined ? error : error.withChallengeContext(context)
+  /** `scheme`: the one the request used, which picks the challenge when DPoP is on (RFC 9449 §7.1). */
+  const challenge = <E extends BearerError>(error: E, scheme?: AuthScheme): E => {
+    if (dpop !== undefined) return error.withChallengeContext(dpop.contextFor(scheme))
+    return context.realm === undefined && context.resourceMetadata === undefined ? error : error.withChallengeContext(context)
+  }
 
-  const toBearerError = (error: unknown): BearerError => {
-    if (BearerError.is(error)) return challenge(error)
-    return challenge(new InvalidTokenError('invalid token', { cause: error }))
+  const toBearerError = (error: unknown, scheme?: AuthScheme): BearerError => {
+    if (BearerError.is(error)) return challenge(error, scheme)
+    return challenge(new InvalidTokenError('invalid token', { cause: error }), scheme)
+  }
+
+  /** RFC 9449 §7.2: a DPoP-bound token without its proof is a downgrade, refused. */
+  const refuseBound = (auth: AuthInfo): AuthInfo => {
+    if (auth.dpop !== undefined) throw new InvalidTokenError('sender-constrained token sent as bearer')
+    return auth
   }
 
   /** Signature, claims, scopes; caches the result. Sync: all keys are at hand. */
@@ -101,7 +122,7 @@ export function createGuard(options: GuardOptions): Guard {
     const time = readTimeClaims(claims)
     checkStaticClaims(claims, rules)
     checkTimeClaims(time, rules, nowSeconds())
-    const auth = buildAuthInfo(token, parsed.header as JwtHeader, claims, readScopes(claims))
+    const auth = buildAuthInfo(token, parsed.header as JwtHeader, claims, readScopes(claims), rules.dpop === true)
     if (cache?.admit(token)) cache.set(token, { auth, time, key: verifiedBy.record })
     return auth
   }
@@ -160,31 +181,44 @@ export function createGuard(options: GuardOptions): Guard {
     return auth
   }
 
-  const verify = (token: string): Promise<AuthInfo> => {
+  /** Token, then (DPoP requests) proof, then the `validate` hook. Without DPoP, as fast as before: sync until `validate`. */
+  const verifyAs = (token: string, request: BearerRequest | undefined, scheme: AuthScheme): Promise<AuthInfo> => {
     let result: AuthInfo | Promise<AuthInfo>
     try {
       result = verifyToken(token)
+      if (scheme === 'DPoP') {
+        const bind = (auth: AuthInfo): Promise<AuthInfo> => (dpop as NonNullable<typeof dpop>).bind(request as BearerRequest, token, auth)
+        result = result instanceof Promise ? result.then(bind) : bind(result)
+      } else if (dpop !== undefined) {
+        result = result instanceof Promise ? result.then(refuseBound) : refuseBound(result)
+      }
     } catch (error) {
-      return Promise.reject(toBearerError(error))
+      return Promise.reject(toBearerError(error, scheme))
     }
     if (config.validate !== undefined) result = Promise.resolve(result).then(runValidate)
-    return result instanceof Promise ? result.catch((error: unknown) => Promise.reject(toBearerError(error))) : Promise.resolve(result)
+    return result instanceof Promise
+      ? result.catch((error: unknown) => Promise.reject(toBearerError(error, scheme)))
+      : Promise.resolve(result)
   }
+
+  const verify = (token: string): Promise<AuthInfo> => verifyAs(token, undefined, 'Bearer')
 
   function authenticate(request: BearerRequest): Promise<AuthInfo>
   function authenticate(request: BearerRequest, options: AuthenticateOptions & { readonly optional: true }): Promise<AuthInfo | undefined>
   function authenticate(request: BearerRequest, options?: AuthenticateOptions): Promise<AuthInfo | undefined>
   function authenticate(request: BearerRequest, options?: AuthenticateOptions): Promise<AuthInfo | undefined> {
-    let token: string
+    let extracted: ReturnType<typeof extractToken>
     try {
-      token = extractToken(request, config).token
+      extracted = extractToken(request, locations)
+      // RFC 9449 §7.1 with `required`: only the DPoP scheme is accepted.
+      if (dpop?.required === true && extracted.scheme === 'Bearer') throw new InvalidTokenError('DPoP-bound token and proof required')
     } catch (error) {
       if (options?.optional === true && BearerError.is(error) && error.status === 401 && error.code === undefined) {
         return Promise.resolve(undefined)
       }
       return Promise.reject(toBearerError(error))
     }
-    return verify(token)
+    return verifyAs(extracted.token, request, extracted.scheme)
   }
 
   const guard: Guard = {
@@ -196,11 +230,12 @@ export function createGuard(options: GuardOptions): Guard {
         try {
           check(auth)
         } catch (error) {
-          throw toBearerError(error)
+          // A 403 on a DPoP request carries a DPoP challenge (RFC 9449 §7.1).
+          throw toBearerError(error, auth.dpop === undefined ? 'Bearer' : 'DPoP')
         }
       }
     },
-    challenge,
+    challenge: (error) => challenge(error),
     async reload() {
       try {
         await Promise.all(keys.all().map((remote) => remote.reload()))
@@ -212,6 +247,7 @@ export function createGuard(options: GuardOptions): Guard {
     get cacheSize() {
       return cache?.size ?? 0
     },
+    dpopMetadata: dpop?.metadata,
   }
   Object.defineProperty(guard, GUARD, { value: true })
   return Object.freeze(guard)
@@ -281,7 +317,13 @@ function createKeySources(config: ResolvedOptions): KeySources {
   }
 }
 
-function buildAuthInfo(token: string, header: JwtHeader, claims: Readonly<Record<string, JsonValue>>, scopes: readonly string[]): AuthInfo {
+function buildAuthInfo(
+  token: string,
+  header: JwtHeader,
+  claims: Readonly<Record<string, JsonValue>>,
+  scopes: readonly string[],
+  dpop: boolean,
+): AuthInfo {
   const c = claims as JwtClaims
   const clientId = c.client_id ?? c.azp
   const auth: { -readonly [K in keyof AuthInfo]: AuthInfo[K] } = {
@@ -293,5 +335,8 @@ function buildAuthInfo(token: string, header: JwtHeader, claims: Readonly<Record
   if (clientId !== undefined) auth.clientId = clientId
   if (c.sub !== undefined) auth.subject = c.sub
   if (c.exp !== undefined) auth.expiresAt = c.exp
+  // Shape checked with the other claims (checkStaticClaims); only a DPoP-enabled guard lets a jkt through.
+  const jkt = dpop ? (c.cnf as { jkt?: string } | undefined)?.jkt : undefined
+  if (jkt !== undefined) auth.dpop = Object.freeze({ jkt })
   return Object.freeze(auth)
 }

@@ -1,5 +1,12 @@
 export type { AdapterOptions, GuardSource, OptionalAuthOption, ResolvedAdapterOptions, ScopeRequirement } from './adapter-support.js'
 export { createScopeRequirement, resolveAdapterOptions } from './adapter-support.js'
+export type { AuthScheme } from './dpop/challenge.js'
+export { InvalidDpopProofError, ReplayStoreUnavailableError, UseDpopNonceError } from './dpop/errors.js'
+export type { DpopResourceMetadata } from './dpop/metadata.js'
+export type { DpopMode, DpopNonceOptions, DpopOptions } from './dpop/options.js'
+export type { MemoryReplayStoreOptions, ReplayStore } from './dpop/replay-store.js'
+export { createMemoryReplayStore, ReplayStoreFullError } from './dpop/replay-store.js'
+export { jwkThumbprint } from './dpop/thumbprint.js'
 export type { BearerErrorCode, BearerErrorHeaders, ChallengeContext } from './errors.js'
 export {
   BearerError,

@@ -14,6 +14,8 @@ export interface ClaimRules {
   readonly maxTokenAgeSeconds: number | undefined
   /** Claims that must be present (always includes `exp`, plus `iat` when a max age is set). */
   readonly requiredClaims: readonly string[]
+  /** DPoP is on: a `cnf.jkt` binding passes here; the guard then demands the proof (RFC 9449 §7). */
+  readonly dpop?: boolean
 }
 
 export interface TimeClaims {
@@ -70,7 +72,11 @@ export function checkStaticClaims(claims: Claims, rules: ClaimRules): void {
   const { cnf } = claims
   if (cnf !== undefined) {
     if (typeof cnf !== 'object' || cnf === null || Array.isArray(cnf)) throw new InvalidTokenError('invalid cnf claim')
-    if (cnf.jkt !== undefined || cnf['x5t#S256'] !== undefined) throw new InvalidTokenError('sender-constrained token sent as bearer')
+    if (cnf['x5t#S256'] !== undefined || (cnf.jkt !== undefined && rules.dpop !== true)) {
+      throw new InvalidTokenError('sender-constrained token sent as bearer')
+    }
+    if (cnf.jkt !== undefined && (typeof cnf.jkt !== 'string' || !/^[A-Za-z0-9_-]{43}$/.test(cnf.jkt)))
+      throw new InvalidTokenError('invalid cnf claim')
   }
 }
 
