@@ -35,7 +35,6 @@ async function outcome(request: Promise<Response>): Promise<{ status: number; ch
 describe.each(FRAMEWORKS)('%s example API, DPoP tokens from oidc-provider, proofs from oauth4webapi', (framework) => {
   let issuer: Issuer
   let api: RunningServer
-  let as: oauth.AuthorizationServer
   let handle: oauth.DPoPHandle
   let token: string
   const allowInsecure = { [oauth.allowInsecureRequests]: true }
@@ -43,8 +42,6 @@ describe.each(FRAMEWORKS)('%s example API, DPoP tokens from oidc-provider, proof
   beforeAll(async () => {
     issuer = await startIssuer()
     api = await startApi[framework]({ issuer: issuer.issuer, audience: DEMO_AUDIENCE, strict: true, dpop: { mode: 'allowed' } })
-    const url = new URL(issuer.issuer)
-    as = await oauth.processDiscoveryResponse(url, await oauth.discoveryRequest(url, { algorithm: 'oidc', ...allowInsecure }))
     handle = await createDpopHandle('ES256')
     const tokens = createTokenClient({ issuer: issuer.issuer, ...writer, scope: 'read:data', resource: DEMO_AUDIENCE, dpop: handle })
     token = (await tokens.getToken()).value

@@ -30,7 +30,9 @@ const tokens = createTokenClient({
   ...(process.env.RESOURCE ? { resource: process.env.RESOURCE } : {}),
   ...(dpop === undefined ? {} : { dpop }),
   onToken: (response) =>
-    console.log(`new ${response.token_type} access token: expires in ${response.expires_in ?? '?'} s, scope "${response.scope ?? ''}"`),
+    console.log(
+      `new ${dpop === undefined ? '' : 'DPoP-bound '}access token: expires in ${response.expires_in ?? '?'} s, scope "${response.scope ?? ''}"`,
+    ),
 })
 const intervalMs = Number(process.env.INTERVAL_SECONDS ?? 10) * 1000
 const calls = process.env.CALLS === undefined ? Number.POSITIVE_INFINITY : Number(process.env.CALLS)
