@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { expect, it } from 'vitest'
 
-it('README dpop.mjs prints what its comments say', async () => {
+it('README dpop.mjs prints what its comments say', { timeout: 60_000 }, async () => {
   const readme = await readFile(fileURLToPath(new URL('../../README.md', import.meta.url)), 'utf8')
   const start = readme.indexOf('```js\n// dpop.mjs')
   expect(start).toBeGreaterThanOrEqual(0)
@@ -14,7 +14,7 @@ it('README dpop.mjs prints what its comments say', async () => {
   const file = fileURLToPath(new URL('./.readme-dpop.mjs', import.meta.url))
   await writeFile(file, code)
   try {
-    const { stdout } = await promisify(execFile)(process.execPath, [file], { timeout: 30_000 })
+    const { stdout } = await promisify(execFile)(process.execPath, [file], { timeout: 50_000 })
     const expected = [
       '200 {"client":"test-client","bound":true}',
       '401 DPoP error="invalid_dpop_proof", error_description="DPoP proof replayed", algs="ES256 EdDSA"',

@@ -27,9 +27,7 @@ if (!available && mustRun()) {
 
 interface Flavour {
   readonly name: string
-  connect(
-    server: RedisServer,
-  ): Promise<{
+  connect(server: RedisServer): Promise<{
     client: RedisClient
     raw: { get(key: string): Promise<unknown>; pttl(key: string): Promise<number> }
     close(): Promise<void>
