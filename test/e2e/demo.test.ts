@@ -34,7 +34,9 @@ describe('pnpm demo', () => {
     expect(out).toContain('against an API built on Fastify.')
     expect(out).toMatch(/✓ ← dpop token, expires in 300 s/)
     expect(out).toMatch(/cnf +\{"jkt":"[A-Za-z0-9_-]{43}"\}/)
-    expect(out).toContain('replayed /api/reports → 401\n     WWW-Authenticate: DPoP realm="reports", error="invalid_dpop_proof", error_description="DPoP proof replayed", algs="ES256 EdDSA')
+    expect(out).toContain(
+      'replayed /api/reports → 401\n     WWW-Authenticate: DPoP realm="reports", error="invalid_dpop_proof", error_description="DPoP proof replayed", algs="ES256 EdDSA',
+    )
     expect(out).toContain('error_description="DPoP key binding mismatch"')
     expect(out).not.toContain('✗')
     expect(out).toMatch(/Every step behaved as expected \(8 of 8\)/)
