@@ -175,15 +175,17 @@ describe('DPoP header fuzzing', () => {
   })
 
   it('arbitrary claims signed by the real key: what passes is sound', { timeout }, async () => {
-    const claims = fc.record(
+    // Overrides of a valid payload: any subset of members replaced by hostile values (or removed), so the
+    // accept side is reached often enough to be judged, and the no-override case always runs.
+    const overrides = fc.record(
       {
-        jti: fc.oneof(fc.string({ maxLength: 300 }), fc.integer(), fc.constant(null)),
-        htm: fc.constantFrom('GET', 'get', 'POST', '', 1),
+        jti: fc.oneof(fc.string({ maxLength: 300 }), fc.integer(), fc.constant(null), fc.constant(undefined)),
+        htm: fc.constantFrom('GET', 'get', 'POST', '', 1, undefined),
         htu: fc.oneof(
           fc.constantFrom(
             HTU,
             `${HTU}?q=1#f`,
-            `HTTPS://API.EXAMPLE.TEST:443/things`,
+            'HTTPS://API.EXAMPLE.TEST:443/things',
             `http://${HOST}/things`,
             `https://${HOST}/other`,
             'x',
@@ -191,20 +193,24 @@ describe('DPoP header fuzzing', () => {
           fc.webUrl(),
           fc.string({ maxLength: 30 }),
         ),
-        iat: fc.oneof(fc.integer({ min: now() - 200, max: now() + 200 }), fc.double(), fc.string({ maxLength: 5 })),
-        ath: fc.constantFrom(ath, '', b64u('x'), 1),
+        iat: fc.oneof(fc.integer({ min: now() - 200, max: now() + 200 }), fc.double(), fc.string({ maxLength: 5 }), fc.constant(undefined)),
+        ath: fc.constantFrom(ath, '', b64u('x'), 1, undefined),
         nonce: fc.string({ maxLength: 10 }),
       },
       { requiredKeys: [] },
     )
+    let accepted = 0
     await fc.assert(
-      fc.asyncProperty(claims, async (c) => {
-        const proof = proofWith(validHeader, c)
-        if ((await judge(proof)) === 'accepted') expect(await referenceAccepts(proof)).toBe(true)
+      fc.asyncProperty(overrides, async (changes) => {
+        const proof = proofWith(validHeader, { ...validPayload(), ...changes })
+        if ((await judge(proof)) === 'accepted') {
+          accepted += 1
+          expect(await referenceAccepts(proof)).toBe(true)
+        }
       }),
-      { numRuns: RUNS },
+      { numRuns: RUNS, examples: [[{}]] },
     )
-    expect(figures.accepted ?? 0).toBeGreaterThan(0)
+    expect(accepted).toBeGreaterThan(0)
   })
 
   it('a valid proof is accepted by both (the properties above can tell accept from reject)', async () => {
