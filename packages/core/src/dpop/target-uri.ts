@@ -53,6 +53,14 @@ function first(value: string | readonly string[] | undefined): string | undefine
   return text?.split(',', 1)[0]?.trim() || undefined
 }
 
+function absolutePath(target: string): string {
+  try {
+    return new URL(target).pathname
+  } catch {
+    return '/'
+  }
+}
+
 /** `proto` and `host` of the first element of an RFC 7239 `Forwarded` header (the client-facing hop). */
 function parseForwarded(value: string | undefined): { proto?: string; host?: string } {
   const out: { proto?: string; host?: string } = {}
@@ -77,8 +85,9 @@ export function requestTargetUris(request: BearerRequest, settings: TargetUriSet
   const url = typeof request.url === 'string' ? request.url : ''
   const cut = url.search(/[?#]/)
   const path = cut === -1 ? url : url.slice(0, cut)
-  // An absolute-form request target (RFC 9112 §3.2.2) carries its own origin; only the path is used.
-  const pathOnly = path.startsWith('/') ? path : '/'
+  // An absolute-form request target (RFC 9112 §3.2.2) carries its own origin: only its path is used, the
+  // origin still comes from the settings or the Host header (which RFC 9112 §3.2.2 makes the client send equal).
+  const pathOnly = path.startsWith('/') ? path : absolutePath(path)
   if (settings.origins !== undefined) {
     const out: string[] = []
     for (const origin of settings.origins) {

@@ -196,6 +196,13 @@ describe('the request URL (htu) comes from settings, not from client headers unl
     expect((await rejection(guard.authenticate(noHost))).description).toBe('DPoP proof htu mismatch')
   })
 
+  it('an absolute-form request target: its path counts, the origin still comes from Host or settings', async () => {
+    const guard = createGuard(guardOptions(as, { dpop: true }))
+    const token = await as.sign({ cnf: { jkt: key.jkt } })
+    const request = dpopRequest(token, { path: `http://evil.test/things?x=1`, proof: await proofFor(token, `${URL_BASE}/things`) })
+    await expect(guard.authenticate(request)).resolves.toBeDefined()
+  })
+
   it('origin: only the configured external origin(s) and path prefix count, whatever Host says', async () => {
     const guard = createGuard(guardOptions(as, { dpop: { origin: ['https://api.example.com/v1/', 'https://alt.example.com'] } }))
     const token = await as.sign({ cnf: { jkt: key.jkt } })
