@@ -165,17 +165,19 @@ export function createProofVerifier(options: ResolvedDpopOptions, clock: () => n
 
 /** The store's answer within `timeoutMs`, or a 503: an unreachable or hanging store must not pass a proof. */
 function useOnce(store: ReplayStore, key: string, ttlMs: number, timeoutMs: number): Promise<boolean> {
+  let answer: boolean | Promise<boolean>
+  try {
+    answer = store.useOnce(key, ttlMs)
+  } catch (cause) {
+    return Promise.reject(BearerError.is(cause) ? cause : new ReplayStoreUnavailableError(1, { cause }))
+  }
+  // A synchronous answer (the in-memory store) needs no timer.
+  if (typeof answer === 'boolean') return Promise.resolve(answer)
   let timer: NodeJS.Timeout | undefined
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`replay store did not answer within ${timeoutMs} ms`)), timeoutMs)
   })
-  let answer: Promise<boolean>
-  try {
-    answer = Promise.resolve(store.useOnce(key, ttlMs))
-  } catch (error) {
-    answer = Promise.reject(error)
-  }
-  return Promise.race([answer, timeout]).then(
+  return Promise.race([Promise.resolve(answer), timeout]).then(
     (fresh) => {
       clearTimeout(timer)
       if (typeof fresh !== 'boolean')
