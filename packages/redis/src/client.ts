@@ -1,6 +1,6 @@
 /**
  * One small key-value surface over the user's Redis client, whichever it is: ioredis (`Redis`, `Cluster`)
- * or node-redis (`createClient`, `createCluster`). Each operation is one Redis command; nothing here
+ * or node-redis (`createClient`; clusters untested). Each operation is one Redis command; nothing here
  * connects, retries or closes: the client is the user's, with its own connection and retry settings.
  */
 
