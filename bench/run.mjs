@@ -1,5 +1,5 @@
 /**
- * `pnpm bench [--quick] [--only=verify,http,memory]`: bearer-guard side by side with its peers and with the
+ * `pnpm bench [--quick] [--only=verify,http,memory,dpop]`: bearer-guard side by side with its peers and with the
  * raw node:crypto signature check, against one JWKS server on 127.0.0.1 and the same tokens for everyone.
  * Prints markdown tables; writes JSON, markdown and an SVG chart to bench/results/. See README.md.
  */
@@ -8,6 +8,7 @@ import { loadavg } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { createTestIssuer } from '@bearer-guard/testing'
+import { runDpopBench } from './lib/dpop.mjs'
 import { runHttpBench, startServers, stopServers } from './lib/http.mjs'
 import { describeMachine } from './lib/machine.mjs'
 import { runMemoryBench } from './lib/memory.mjs'
@@ -19,7 +20,7 @@ const { values: args } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
     // Development filters: a subset of phases, HTTP scenarios or frameworks. Targets need the full set.
-    only: { type: 'string', default: 'verify,http,memory' },
+    only: { type: 'string', default: 'verify,http,memory,dpop' },
     scenarios: { type: 'string', default: 'warm,cold,invalid' },
     frameworks: { type: 'string', default: 'express,fastify,koa' },
     rounds: { type: 'string' },
@@ -35,12 +36,14 @@ const CONFIG = args.quick
       // No separate warm-up: the quick run is a smoke test of the whole pipeline, not a measurement to quote.
       http: { rounds: 1, durationSeconds: 0.6, warmupSeconds: 0, connections: 16, distinct: 2_000, forged: 500 },
       memory: { total: 20_000 },
+      dpop: { rounds: 4, durationMs: 20, proofs: 4_000 },
     }
   : {
       quick: false,
       verify: { rounds: 12, durationMs: 100, poolSize: 5_000 },
       http: { rounds: 6, durationSeconds: 1, warmupSeconds: 2, connections: 16, distinct: 10_000, forged: 1_000 },
       memory: { total: 1_000_000 },
+      dpop: { rounds: 12, durationMs: 100, proofs: 40_000 },
     }
 
 if (args.rounds !== undefined) {
@@ -61,6 +64,7 @@ const minters = Object.fromEntries(Object.entries(kids).map(([alg, kid]) => [alg
 let verify = []
 let http = []
 let memory
+let dpop = []
 try {
   if (only.has('verify')) {
     const algorithms = Object.keys(kids).map((alg) => ({ alg, kid: kids[alg], tokens: mint(minters[alg], CONFIG.verify.poolSize) }))
@@ -83,6 +87,10 @@ try {
     log(`memory: ${CONFIG.memory.total} tokens`)
     memory = await runMemoryBench({ issuer, minter: minters.ES256, total: CONFIG.memory.total })
   }
+  if (only.has('dpop')) {
+    log('dpop: per-request proof cost')
+    dpop = await runDpopBench({ issuer, kids, ...CONFIG.dpop, log })
+  }
 } finally {
   await issuer.close()
 }
@@ -91,14 +99,14 @@ try {
 machine.loadAverageEnd = loadavg().map((n) => Math.round(n * 100) / 100)
 machine.seconds = Math.round((performance.now() - started) / 1000)
 const targets = evaluateTargets({ http, verify, memory })
-const report = { machine, config: CONFIG, targets, http, verify, memory }
+const report = { machine, config: CONFIG, targets, http, verify, memory, dpop }
 const md = markdown(report)
 const name = CONFIG.quick ? 'quick' : 'latest'
 await mkdir(RESULTS, { recursive: true })
 await writeFile(`${RESULTS}${name}.json`, `${JSON.stringify(report, null, 2)}\n`)
 await writeFile(`${RESULTS}${name}.md`, `${md}\n`)
 await writeFile(`${RESULTS}${CONFIG.quick ? 'quick-chart' : 'chart'}.svg`, chart(report))
-if (!CONFIG.quick && only.size === 3) await updateReadme(md)
+if (!CONFIG.quick && ['verify', 'http', 'memory'].every((phase) => only.has(phase))) await updateReadme(md)
 process.stdout.write(`${md}\n`)
 log(`done; results in bench/results/${name}.{json,md}`)
 

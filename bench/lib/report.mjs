@@ -73,7 +73,7 @@ export function evaluateTargets({ http, verify, memory }) {
   return out
 }
 
-export function markdown({ machine, config, http, verify, memory, targets }) {
+export function markdown({ machine, config, http, verify, memory, dpop = [], targets }) {
   const lines = []
   const push = (...l) => lines.push(...l)
   push('# bearer-guard benchmark', '')
@@ -163,6 +163,20 @@ export function markdown({ machine, config, http, verify, memory, targets }) {
       push(`| ${fmt(s.tokens)} | ${fmt1(s.heapUsedMB)} | ${fmt1(s.rssMB)} | ${fmt1(s.externalMB)} | ${fmt(s.cacheEntries)} |`)
     if (memory.rejected > 0) push('', `**${memory.rejected} tokens were rejected: the probe is broken.**`)
     push('')
+  }
+  if (dpop.length > 0) {
+    push(
+      '',
+      `## DPoP: cost of a proof per request (guard.authenticate, sequential, warm token = cache hit; ${config.dpop.rounds} interleaved slices of ${config.dpop.durationMs} ms; a fresh proof each request, in-memory replay store)`,
+      '',
+      '| Path | req/s | µs/request | added µs vs Bearer | p50 µs | p99 µs | requests |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    )
+    for (const r of dpop) {
+      push(
+        `| ${r.label} | ${fmt(r.opsPerSec)} | ${fmt1(r.microsPerRequest)} | ${fmt1(r.addedMicros)} | ${fmt1(r.p50us)} | ${fmt1(r.p99us)} | ${fmt(r.requests)} |`,
+      )
+    }
   }
   return lines.join('\n')
 }

@@ -27,6 +27,21 @@ describe('pnpm demo', () => {
     60_000,
   )
 
+  it('--dpop tells the DPoP story (bound token, proofs, replay, wrong method and URL, thief, downgrade) and exits 0', async () => {
+    const demo = runScript(DEMO, ['--dpop', '--framework', 'fastify'])
+    expect(await demo.exited).toBe(0)
+    const out = demo.stdout()
+    expect(out).toContain('against an API built on Fastify.')
+    expect(out).toMatch(/✓ ← dpop token, expires in 300 s/)
+    expect(out).toMatch(/cnf +\{"jkt":"[A-Za-z0-9_-]{43}"\}/)
+    expect(out).toContain(
+      'replayed /api/reports → 401\n     WWW-Authenticate: DPoP realm="reports", error="invalid_dpop_proof", error_description="DPoP proof replayed", algs="ES256 EdDSA',
+    )
+    expect(out).toContain('error_description="DPoP key binding mismatch"')
+    expect(out).not.toContain('✗')
+    expect(out).toMatch(/Every step behaved as expected \(8 of 8\)/)
+  }, 60_000)
+
   it('refuses an unknown framework with exit 2 and the usage', async () => {
     const unknown = runScript(DEMO, ['--framework', 'hapi'])
     expect(await unknown.exited).toBe(2)

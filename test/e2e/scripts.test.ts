@@ -84,4 +84,25 @@ describe('runnable examples', () => {
     expect(daemon.stdout().match(/new access token: expires in 300 s, scope "read:data"/g)).toHaveLength(1)
     expect(issuer.requests.token - tokensBefore).toBe(1)
   }, 30_000)
+
+  it('examples/client-credentials --dpop: DPoP-bound token, a proof per call, against an API with DPOP=required', async () => {
+    const api = run('examples/express/dist/main.js', [], { ISSUER: issuer.issuer, AUDIENCE: DEMO_AUDIENCE, PORT: '0', DPOP: 'required' })
+    const [, url] = await api.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+);/)
+    const tokensBefore = issuer.requests.token
+    const { reader } = DEMO_CLIENTS
+    const daemon = run('examples/client-credentials/dist/main.js', ['--dpop'], {
+      ISSUER: issuer.issuer,
+      CLIENT_ID: reader.clientId,
+      CLIENT_SECRET: reader.clientSecret,
+      SCOPE: 'read:data',
+      RESOURCE: DEMO_AUDIENCE,
+      API_URL: `${url}/api/reports`,
+      CALLS: '3',
+      INTERVAL_SECONDS: '0',
+    })
+    expect(await daemon.exited).toBe(0)
+    expect(daemon.stdout().match(/-> 200 /g)).toHaveLength(3)
+    expect(daemon.stdout().match(/new DPoP-bound access token: expires in 300 s, scope "read:data"/g)).toHaveLength(1)
+    expect(issuer.requests.token - tokensBefore).toBe(1)
+  }, 30_000)
 })

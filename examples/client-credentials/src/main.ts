@@ -6,9 +6,10 @@
  *   SCOPE, RESOURCE                    what to ask for (optional)
  *   INTERVAL_SECONDS                   pause between calls (default 10)
  *   CALLS                              stop after this many calls (default: run until Ctrl-C)
+ *   --dpop (or DPOP=1)                 DPoP-bound tokens (RFC 9449): a key pair in memory, a proof per call
  */
 import { setTimeout as sleep } from 'node:timers/promises'
-import { authorizedFetch, createTokenClient } from './index.js'
+import { authorizedFetch, createDpopHandle, createTokenClient, dpopFetch } from './index.js'
 
 function required(name: string): string {
   const value = process.env[name]
@@ -20,13 +21,18 @@ function required(name: string): string {
 }
 
 const apiUrl = required('API_URL')
+const dpop = process.argv.includes('--dpop') || ['1', 'true', 'yes'].includes(process.env.DPOP ?? '') ? await createDpopHandle() : undefined
 const tokens = createTokenClient({
   issuer: required('ISSUER'),
   clientId: required('CLIENT_ID'),
   clientSecret: required('CLIENT_SECRET'),
   ...(process.env.SCOPE ? { scope: process.env.SCOPE } : {}),
   ...(process.env.RESOURCE ? { resource: process.env.RESOURCE } : {}),
-  onToken: (response) => console.log(`new access token: expires in ${response.expires_in ?? '?'} s, scope "${response.scope ?? ''}"`),
+  ...(dpop === undefined ? {} : { dpop }),
+  onToken: (response) =>
+    console.log(
+      `new ${dpop === undefined ? '' : 'DPoP-bound '}access token: expires in ${response.expires_in ?? '?'} s, scope "${response.scope ?? ''}"`,
+    ),
 })
 const intervalMs = Number(process.env.INTERVAL_SECONDS ?? 10) * 1000
 const calls = process.env.CALLS === undefined ? Number.POSITIVE_INFINITY : Number(process.env.CALLS)
@@ -38,7 +44,7 @@ process.once('SIGTERM', () => stop.abort())
 let failures = 0
 for (let call = 1; call <= calls && !stop.signal.aborted; call += 1) {
   try {
-    const response = await authorizedFetch(tokens, apiUrl)
+    const response = dpop === undefined ? await authorizedFetch(tokens, apiUrl) : await dpopFetch(tokens, dpop, apiUrl)
     console.log(`GET ${apiUrl} -> ${response.status} ${await response.text()}`)
     if (!response.ok) failures += 1
   } catch (error) {

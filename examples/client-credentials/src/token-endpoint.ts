@@ -14,6 +14,11 @@ export interface TokenRequest {
   readonly scope?: string
   /** RFC 8707 resource indicator: the API the token is for, which becomes its `aud`. */
   readonly resource?: string
+  /**
+   * Bind the token to this DPoP key (RFC 9449): the request carries a proof, the server answers
+   * `token_type: DPoP` and puts the key's thumbprint in the token's `cnf.jkt`. See `createDpopHandle`.
+   */
+  readonly dpop?: oauth.DPoPHandle
 }
 
 export interface HttpOptions {
@@ -59,12 +64,18 @@ export async function requestToken(
   if (request.scope !== undefined) parameters.set('scope', request.scope)
   if (request.resource !== undefined) parameters.set('resource', request.resource)
   const client: oauth.Client = { client_id: credentials.clientId }
-  const response = await oauth.clientCredentialsGrantRequest(
-    as,
-    client,
-    oauth.ClientSecretPost(credentials.clientSecret),
-    parameters,
-    requestOptions(new URL(as.token_endpoint), http),
-  )
-  return oauth.processClientCredentialsResponse(as, client, response)
+  const send = async (): Promise<TokenResponse> => {
+    const response = await oauth.clientCredentialsGrantRequest(as, client, oauth.ClientSecretPost(credentials.clientSecret), parameters, {
+      ...requestOptions(new URL(as.token_endpoint as string), http),
+      ...(request.dpop === undefined ? {} : { DPoP: request.dpop }),
+    })
+    return oauth.processClientCredentialsResponse(as, client, response)
+  }
+  try {
+    return await send()
+  } catch (error) {
+    // RFC 9449 §8: a server may demand a nonce; the handle has cached the one it sent, so retry once.
+    if (request.dpop !== undefined && oauth.isDPoPNonceError(error)) return send()
+    throw error
+  }
 }

@@ -1,21 +1,23 @@
 #!/usr/bin/env node
 /**
- * `pnpm demo [--framework express|koa|fastify] [--keep]`, or DEMO_FRAMEWORK / DEMO_KEEP=1.
+ * `pnpm demo [--framework express|koa|fastify] [--keep] [--dpop]`, or DEMO_FRAMEWORK / DEMO_KEEP=1 / DEMO_DPOP=1.
  * Exits 0 when every step behaved as expected, 1 when one did not, 2 on bad arguments.
  */
 import { parseArgs } from 'node:util'
 import { FRAMEWORKS, isFramework } from './frameworks.js'
 
-const USAGE = `usage: pnpm demo [--framework ${FRAMEWORKS.join('|')}] [--keep]
+const USAGE = `usage: pnpm demo [--framework ${FRAMEWORKS.join('|')}] [--keep] [--dpop]
   --framework, -f   which adapter protects the API (default express; env DEMO_FRAMEWORK)
-  --keep, -k        leave the servers running and print curl commands to try (env DEMO_KEEP=1)`
+  --keep, -k        leave the servers running and print curl commands to try (env DEMO_KEEP=1)
+  --dpop            DPoP-bound tokens (RFC 9449): proofs per call, and the attacks they stop (env DEMO_DPOP=1)`
 
-let values: { framework?: string | undefined; keep?: boolean | undefined; help?: boolean | undefined }
+let values: { framework?: string | undefined; keep?: boolean | undefined; dpop?: boolean | undefined; help?: boolean | undefined }
 try {
   ;({ values } = parseArgs({
     options: {
       framework: { type: 'string', short: 'f' },
       keep: { type: 'boolean', short: 'k' },
+      dpop: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   }))
@@ -33,10 +35,11 @@ if (!isFramework(framework)) {
   process.exit(2)
 }
 const keep = values.keep === true || ['1', 'true', 'yes'].includes(process.env.DEMO_KEEP ?? '')
+const dpop = values.dpop === true || ['1', 'true', 'yes'].includes(process.env.DEMO_DPOP ?? '')
 
 const started = performance.now()
 // Loaded only now: the servers' modules take a moment, which a usage error should not wait for.
-const { runDemo } = await import('./demo.js')
+const runDemo = dpop ? (await import('./dpop-demo.js')).runDpopDemo : (await import('./demo.js')).runDemo
 const demo = await runDemo({ framework }).catch((error: unknown) => {
   console.error('The demo could not run:', error)
   process.exit(1)

@@ -1,10 +1,11 @@
 /**
  * Runs the API until Ctrl-C. ISSUER and AUDIENCE say which tokens to accept (the JWKS is found by
- * discovery from ISSUER); PORT and HOST where to listen (default 3000 on 127.0.0.1).
+ * discovery from ISSUER); PORT and HOST where to listen (default 3000 on 127.0.0.1); DPOP=allowed or
+ * DPOP=required accepts DPoP-bound tokens with proofs (RFC 9449).
  */
 import { startServer } from './server.js'
 
-const { ISSUER, AUDIENCE, PORT = '3000', HOST = '127.0.0.1' } = process.env
+const { ISSUER, AUDIENCE, PORT = '3000', HOST = '127.0.0.1', DPOP } = process.env
 if (!ISSUER || !AUDIENCE) {
   console.error(
     'Set ISSUER (the authorization server) and AUDIENCE (this API identifier), e.g.\n' +
@@ -12,7 +13,12 @@ if (!ISSUER || !AUDIENCE) {
   )
   process.exit(2)
 }
-const server = await startServer({ issuer: ISSUER, audience: AUDIENCE, port: Number(PORT), host: HOST })
+if (DPOP !== undefined && DPOP !== 'allowed' && DPOP !== 'required') {
+  console.error('DPOP must be "allowed" or "required"')
+  process.exit(2)
+}
+const dpop = DPOP === undefined ? {} : { dpop: { mode: DPOP as 'allowed' | 'required' } }
+const server = await startServer({ issuer: ISSUER, audience: AUDIENCE, port: Number(PORT), host: HOST, ...dpop })
 console.log(`Reports API (Fastify) listening on ${server.url}; accepts tokens from ${ISSUER} for ${AUDIENCE}`)
 const stop = (): void => void server.close().then(() => process.exit(0))
 process.once('SIGINT', stop)

@@ -6,11 +6,15 @@
  *
  * @module
  */
+import { type DpopChallengeContext, formatDpopChallenges } from './dpop/challenge.js'
 import { formatChallenge } from './lib/challenge.js'
 import { rejection } from './rejection.js'
 
-/** The RFC 6750 §3.1 error codes. `undefined` means "no credentials": the challenge carries no error. */
-export type BearerErrorCode = 'invalid_request' | 'invalid_token' | 'insufficient_scope'
+/**
+ * The RFC 6750 §3.1 error codes, and RFC 9449's `invalid_dpop_proof` and `use_dpop_nonce`. `undefined` means
+ * "no credentials": the challenge carries no error.
+ */
+export type BearerErrorCode = 'invalid_request' | 'invalid_token' | 'insufficient_scope' | 'invalid_dpop_proof' | 'use_dpop_nonce'
 
 /**
  * Response headers a {@link BearerError} asks for, lower-case names. A type alias, not an interface, so it
@@ -21,6 +25,8 @@ export type BearerErrorHeaders = {
   readonly 'www-authenticate'?: string
   readonly 'retry-after'?: string
   readonly 'cache-control'?: string
+  /** RFC 9449 §9 server nonce, on `use_dpop_nonce`. */
+  readonly 'dpop-nonce'?: string
 }
 
 /** Where the challenge's `realm` and other static parameters come from; set once per guard. */
@@ -28,6 +34,8 @@ export interface ChallengeContext {
   readonly realm?: string | undefined
   /** RFC 9728 §5.1 `resource_metadata` URL, added to every challenge when configured. */
   readonly resourceMetadata?: string | undefined
+  /** Set by a guard that accepts DPoP: challenges then follow RFC 9449 §7.1 (see `dpop/challenge.ts`). */
+  readonly dpop?: DpopChallengeContext | undefined
 }
 
 const BRAND = Symbol.for('bearer-guard.BearerError')
@@ -39,6 +47,7 @@ interface BearerErrorInit {
   readonly scope?: readonly string[] | undefined
   readonly cause?: unknown
   readonly retryAfterSeconds?: number | undefined
+  readonly nonce?: string | undefined
 }
 
 /**
@@ -105,6 +114,10 @@ export class BearerError extends Error {
 function buildHeaders(init: BearerErrorInit, context: ChallengeContext): BearerErrorHeaders {
   if (init.status === 503) {
     return { 'retry-after': String(init.retryAfterSeconds ?? 1), 'cache-control': 'no-store' }
+  }
+  if (context.dpop !== undefined) {
+    const challenge = formatDpopChallenges(init, context, context.dpop)
+    return init.nonce === undefined ? { 'www-authenticate': challenge } : { 'www-authenticate': challenge, 'dpop-nonce': init.nonce }
   }
   return {
     'www-authenticate': formatChallenge('Bearer', [

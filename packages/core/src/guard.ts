@@ -13,6 +13,9 @@ import {
   type VerificationNote,
   verificationTraced,
 } from './diagnostics.js'
+import type { AuthScheme } from './dpop/challenge.js'
+import type { DpopResourceMetadata } from './dpop/metadata.js'
+import { createDpopStage } from './dpop/stage.js'
 import { BearerError, type ChallengeContext, InvalidTokenError, ServiceUnavailableError } from './errors.js'
 import { discoverJwksUri } from './jwks/discovery.js'
 import type { FetchLimits } from './jwks/fetch-json.js'
@@ -65,6 +68,12 @@ export interface Guard {
   readonly acceptsBodyTokens: boolean
   /** The RFC 9728 protected resource (document, well-known location) from the `protectedResource` option. */
   readonly protectedResource: ProtectedResource | undefined
+  /**
+   * The RFC 9728 members this guard's DPoP settings imply (`dpop_signing_alg_values_supported`,
+   * `dpop_bound_access_tokens_required`), for a protected resource metadata document; `undefined` when
+   * DPoP is off.
+   */
+  readonly dpopMetadata: DpopResourceMetadata | undefined
 }
 
 /** True when `value` is a {@link Guard}, even one made by another copy of this package. */
@@ -85,6 +94,7 @@ export function createGuard(options: GuardOptions): Guard {
     maxTokenAgeSeconds: config.maxTokenAgeSeconds,
     requiredClaims: config.requiredClaims,
     ignoredConfirmationMethods: config.ignoredConfirmationMethods,
+    dpop: config.dpop !== undefined,
   }
   const headerRules = { algorithms: config.algorithms, strict: config.strict }
   const context: ChallengeContext = { realm: config.realm, resourceMetadata: config.resourceMetadata }
@@ -93,13 +103,26 @@ export function createGuard(options: GuardOptions): Guard {
   const keys = createKeySources(config)
   const secretKeys = config.secret === undefined ? undefined : bindSecret(config)
   const nowSeconds = (): number => config.clock() / 1000
+  const dpop = config.dpop === undefined ? undefined : createDpopStage(config.dpop, context, config.clock)
+  const locations = { query: config.query, body: config.body, dpop: dpop !== undefined }
 
-  const challenge = <E extends BearerError>(error: E): E =>
-    context.realm === undefined && context.resourceMetadata === undefined ? error : error.withChallengeContext(context)
+  /** `scheme`: the one the request used, which picks the challenge when DPoP is on (RFC 9449 §7.1). */
+  const challenge = <E extends BearerError>(error: E, scheme?: AuthScheme): E => {
+    if (dpop !== undefined) return error.withChallengeContext(dpop.contextFor(scheme))
+    return context.realm === undefined && context.resourceMetadata === undefined ? error : error.withChallengeContext(context)
+  }
 
-  const toBearerError = (error: unknown): BearerError => {
-    if (BearerError.is(error)) return challenge(error)
-    return challenge(new InvalidTokenError('invalid token', { cause: rejection('verification_error', { error }) }))
+  const toBearerError = (error: unknown, scheme?: AuthScheme): BearerError => {
+    if (BearerError.is(error)) return challenge(error, scheme)
+    return challenge(new InvalidTokenError('invalid token', { cause: rejection('verification_error', { error }) }), scheme)
+  }
+
+  /** RFC 9449 §7.2: a DPoP-bound token without its proof is a downgrade, refused. */
+  const refuseBound = (auth: AuthInfo): AuthInfo => {
+    if (auth.dpop !== undefined) {
+      throw new InvalidTokenError('sender-constrained token sent as bearer', { cause: rejection('sender_constrained_token', { methods: ['jkt'] }) })
+    }
+    return auth
   }
 
   /** Signature, claims, scopes; caches the result. Sync: all keys are at hand. */
@@ -132,7 +155,7 @@ export function createGuard(options: GuardOptions): Guard {
       if (BearerError.is(error)) withHeader(error.cause, parsed.header)
       throw error
     }
-    const auth = buildAuthInfo(token, parsed.header as JwtHeader, claims, scopes)
+    const auth = buildAuthInfo(token, parsed.header as JwtHeader, claims, scopes, rules.dpop === true)
     if (cache?.admit(token)) cache.set(token, { auth, time, key: verifiedBy.record })
     return auth
   }
@@ -206,21 +229,32 @@ export function createGuard(options: GuardOptions): Guard {
     return auth
   }
 
-  const verifyUntraced = (token: string, note?: VerificationNote): Promise<AuthInfo> => {
+  /** Token, then (DPoP requests) proof, then the `validate` hook. Without DPoP, as fast as before: sync until `validate`. */
+  const verifyAs = (token: string, request: BearerRequest | undefined, scheme: AuthScheme, note?: VerificationNote): Promise<AuthInfo> => {
     let result: AuthInfo | Promise<AuthInfo>
     if (note !== undefined) note.token = token
     try {
       result = verifyToken(token, note)
+      if (scheme === 'DPoP') {
+        const bind = (auth: AuthInfo): Promise<AuthInfo> => (dpop as NonNullable<typeof dpop>).bind(request as BearerRequest, token, auth)
+        result = result instanceof Promise ? result.then(bind) : bind(result)
+      } else if (dpop !== undefined) {
+        result = result instanceof Promise ? result.then(refuseBound) : refuseBound(result)
+      }
     } catch (error) {
-      return Promise.reject(toBearerError(error))
+      return Promise.reject(toBearerError(error, scheme))
     }
     if (config.validate !== undefined) result = Promise.resolve(result).then(runValidate)
-    return result instanceof Promise ? result.catch((error: unknown) => Promise.reject(toBearerError(error))) : Promise.resolve(result)
+    return result instanceof Promise
+      ? result.catch((error: unknown) => Promise.reject(toBearerError(error, scheme)))
+      : Promise.resolve(result)
   }
 
   // Diagnostics: traced only while someone subscribes to `bearer-guard:verify` (see diagnostics.ts).
   const verify = (token: string): Promise<AuthInfo> =>
-    verificationTraced() ? traceVerification('verify', (note) => verifyUntraced(token, note)) : verifyUntraced(token)
+    verificationTraced()
+      ? traceVerification('verify', (note) => verifyAs(token, undefined, 'Bearer', note))
+      : verifyAs(token, undefined, 'Bearer')
 
   function authenticate(request: BearerRequest): Promise<AuthInfo>
   function authenticate(request: BearerRequest, options: AuthenticateOptions & { readonly optional: true }): Promise<AuthInfo | undefined>
@@ -235,16 +269,18 @@ export function createGuard(options: GuardOptions): Guard {
     options?: AuthenticateOptions,
     note?: VerificationNote,
   ): Promise<AuthInfo | undefined> {
-    let token: string
+    let extracted: ReturnType<typeof extractToken>
     try {
-      token = extractToken(request, config).token
+      extracted = extractToken(request, locations)
+      // RFC 9449 §7.1 with `required`: only the DPoP scheme is accepted.
+      if (dpop?.required === true && extracted.scheme === 'Bearer') throw new InvalidTokenError('DPoP-bound token and proof required')
     } catch (error) {
       if (options?.optional === true && BearerError.is(error) && error.status === 401 && error.code === undefined) {
         return Promise.resolve(undefined)
       }
       return Promise.reject(toBearerError(error))
     }
-    return verifyUntraced(token, note)
+    return verifyAs(extracted.token, request, extracted.scheme, note)
   }
 
   const guard: Guard = {
@@ -257,11 +293,12 @@ export function createGuard(options: GuardOptions): Guard {
           check(auth)
         } catch (error) {
           publishScopeDenied(auth, scopes, mode ?? 'all', error)
-          throw toBearerError(error)
+          // A 403 on a DPoP request carries a DPoP challenge (RFC 9449 §7.1).
+          throw toBearerError(error, auth.dpop === undefined ? 'Bearer' : 'DPoP')
         }
       }
     },
-    challenge,
+    challenge: (error) => challenge(error),
     async reload() {
       try {
         await Promise.all(keys.all().map((remote) => remote.reload()))
@@ -275,6 +312,7 @@ export function createGuard(options: GuardOptions): Guard {
     },
     acceptsBodyTokens: config.body,
     protectedResource: config.protectedResource,
+    dpopMetadata: dpop?.metadata,
   }
   Object.defineProperty(guard, GUARD, { value: true })
   return Object.freeze(guard)
@@ -345,7 +383,13 @@ function createKeySources(config: ResolvedOptions): KeySources {
   }
 }
 
-function buildAuthInfo(token: string, header: JwtHeader, claims: Readonly<Record<string, JsonValue>>, scopes: readonly string[]): AuthInfo {
+function buildAuthInfo(
+  token: string,
+  header: JwtHeader,
+  claims: Readonly<Record<string, JsonValue>>,
+  scopes: readonly string[],
+  dpop: boolean,
+): AuthInfo {
   const c = claims as JwtClaims
   const clientId = c.client_id ?? c.azp
   const auth: { -readonly [K in keyof AuthInfo]: AuthInfo[K] } = {
@@ -357,5 +401,8 @@ function buildAuthInfo(token: string, header: JwtHeader, claims: Readonly<Record
   if (clientId !== undefined) auth.clientId = clientId
   if (c.sub !== undefined) auth.subject = c.sub
   if (c.exp !== undefined) auth.expiresAt = c.exp
+  // Shape checked with the other claims (checkStaticClaims); only a DPoP-enabled guard lets a jkt through.
+  const jkt = dpop ? (c.cnf as { jkt?: string } | undefined)?.jkt : undefined
+  if (jkt !== undefined) auth.dpop = Object.freeze({ jkt })
   return Object.freeze(auth)
 }

@@ -19,6 +19,13 @@ export type {
   VerificationMessage,
 } from './diagnostics.js'
 export { channels } from './diagnostics.js'
+export type { AuthScheme } from './dpop/challenge.js'
+export { InvalidDpopProofError, ReplayStoreUnavailableError, UseDpopNonceError } from './dpop/errors.js'
+export type { DpopResourceMetadata } from './dpop/metadata.js'
+export type { DpopMode, DpopNonceOptions, DpopOptions } from './dpop/options.js'
+export type { MemoryReplayStoreOptions, ReplayStore } from './dpop/replay-store.js'
+export { createMemoryReplayStore, ReplayStoreFullError } from './dpop/replay-store.js'
+export { jwkThumbprint } from './dpop/thumbprint.js'
 export type { BearerErrorCode, BearerErrorHeaders, ChallengeContext } from './errors.js'
 export {
   BearerError,

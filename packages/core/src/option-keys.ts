@@ -28,6 +28,7 @@ export const GUARD_OPTION_KEYS: { readonly [K in keyof Required<GuardOptions>]: 
   realm: true,
   resourceMetadata: true,
   protectedResource: true,
+  dpop: true,
   tokenLocations: true,
   maxTokenLength: true,
   timeoutDuration: true,

@@ -5,6 +5,7 @@
  */
 import { createSecretKey, type KeyObject } from 'node:crypto'
 import { isIP } from 'node:net'
+import { type DpopOptions, type ResolvedDpopOptions, resolveDpopOptions } from './dpop/options.js'
 import type { KeySetFetchEvent } from './jwks/remote-key-set.js'
 import {
   ALGORITHMS,
@@ -150,6 +151,8 @@ export interface GuardOptionsBase {
   readonly onJwksFetch?: (event: KeySetFetchEvent) => void
   /** Clock in milliseconds since the epoch. Default `Date.now`. For tests. */
   readonly clock?: () => number
+  /** DPoP (RFC 9449): `true` or `{ mode, ... }` to accept DPoP-bound tokens with proofs. Default off. */
+  readonly dpop?: boolean | DpopOptions
 }
 
 export interface ResolvedOptions {
@@ -185,6 +188,8 @@ export interface ResolvedOptions {
   readonly ignoredConfirmationMethods: ReadonlySet<string>
   readonly onJwksFetch: GuardOptions['onJwksFetch']
   readonly clock: () => number
+  /** `undefined` when DPoP is off. */
+  readonly dpop: ResolvedDpopOptions | undefined
 }
 
 const STRICT_CLAIMS = ['iss', 'exp', 'aud', 'sub', 'client_id', 'iat', 'jti'] as const
@@ -350,6 +355,7 @@ export function resolveOptions(options: GuardOptions): ResolvedOptions {
   const tokenCacheSize = cache === false ? 0 : duration(cache?.maxEntries, 'tokenCache.maxEntries', 1000, 1, 1_000_000)
   if (!Number.isInteger(tokenCacheSize)) fail('tokenCache.maxEntries', 'must be a whole number')
 
+  const clockToleranceSeconds = duration(options.clockTolerance, 'clockTolerance', 5, 0, 300)
   return {
     issuers,
     audiences,
@@ -357,7 +363,7 @@ export function resolveOptions(options: GuardOptions): ResolvedOptions {
     algorithms: new Set(algorithmList),
     algorithmList,
     secret,
-    clockToleranceSeconds: duration(options.clockTolerance, 'clockTolerance', 5, 0, 300),
+    clockToleranceSeconds,
     maxTokenAgeSeconds,
     requiredClaims,
     strict,
@@ -384,6 +390,7 @@ export function resolveOptions(options: GuardOptions): ResolvedOptions {
     ignoredConfirmationMethods: confirmationMethods(options.ignoredConfirmationMethods),
     onJwksFetch: options.onJwksFetch,
     clock: options.clock ?? Date.now,
+    dpop: resolveDpopOptions(options.dpop, clockToleranceSeconds),
   }
 }
 

@@ -39,6 +39,11 @@ export interface AuthInfo {
   readonly subject?: string
   /** `exp`, in seconds since the epoch. */
   readonly expiresAt?: number
+  /**
+   * Present on a DPoP-bound token (RFC 9449 §6.1): the JWK SHA-256 thumbprint its proofs were checked
+   * against. Such a token is only ever accepted with a valid proof under the `DPoP` scheme.
+   */
+  readonly dpop?: { readonly jkt: string }
 }
 
 /** Header values as Node's `http.IncomingMessage#headers` holds them. */
@@ -61,4 +66,9 @@ export interface BearerRequest {
   readonly rawHeaders?: readonly string[]
   /** The parsed form body, only consulted when body tokens are enabled (RFC 6750 §2.2). */
   readonly body?: unknown
+  /**
+   * The connection is TLS (`socket.encrypted`). With DPoP and no configured `origin`, it decides the scheme
+   * of the request's URL that proofs name (`htu`). Default false.
+   */
+  readonly secure?: boolean
 }

@@ -36,7 +36,9 @@ export function guardOf(req: Request): Guard | undefined {
 
 function toBearerRequest(req: Request): BearerRequest {
   // originalUrl: a mounted router rewrites req.url, but a query token belongs to the full target.
-  return { method: req.method, url: req.originalUrl, headers: req.headers, rawHeaders: req.rawHeaders, body: req.body }
+  // secure: the socket's own TLS state; forwarded headers are the core's business (dpop.trustProxy), not Express's `trust proxy`.
+  const secure = (req.socket as { encrypted?: boolean } | undefined)?.encrypted === true
+  return { method: req.method, url: req.originalUrl, headers: req.headers, rawHeaders: req.rawHeaders, body: req.body, secure }
 }
 
 /**

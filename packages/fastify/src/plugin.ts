@@ -55,7 +55,16 @@ declare module 'fastify' {
 
 function toBearerRequest(request: FastifyRequest): BearerRequest {
   const { raw } = request
-  return { method: request.method, url: raw.url ?? request.url, headers: raw.headers, rawHeaders: raw.rawHeaders, body: request.body }
+  // secure: the socket's own TLS state; forwarded headers are the core's business (dpop.trustProxy), not `trustProxy`.
+  const secure = (raw.socket as { encrypted?: boolean } | undefined)?.encrypted === true
+  return {
+    method: request.method,
+    url: raw.url ?? request.url,
+    headers: raw.headers,
+    rawHeaders: raw.rawHeaders,
+    body: request.body,
+    secure,
+  }
 }
 
 /**

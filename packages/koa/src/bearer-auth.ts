@@ -39,7 +39,9 @@ function toBearerRequest(ctx: Context): BearerRequest {
   const { req } = ctx
   // `ctx.request.body` exists only with a body parser, and only matters for opt-in body tokens.
   const body = (ctx.request as { body?: unknown }).body
-  return { method: req.method ?? ctx.method, url: ctx.originalUrl, headers: req.headers, rawHeaders: req.rawHeaders, body }
+  // secure: the socket's own TLS state; forwarded headers are the core's business (dpop.trustProxy), not `app.proxy`.
+  const secure = (req.socket as { encrypted?: boolean } | undefined)?.encrypted === true
+  return { method: req.method ?? ctx.method, url: ctx.originalUrl, headers: req.headers, rawHeaders: req.rawHeaders, body, secure }
 }
 
 /**

@@ -1,3 +1,5 @@
+export type { DpopAlgorithm, DpopKey, DpopProofOptions } from './dpop.js'
+export { createDpopKey } from './dpop.js'
 export type {
   FailureMode,
   RequestCounts,

@@ -17,6 +17,8 @@ export interface ClaimRules {
   readonly requiredClaims: readonly string[]
   /** `cnf` members that do not make a token sender-constrained here (`ignoredConfirmationMethods`). */
   readonly ignoredConfirmationMethods: ReadonlySet<string>
+  /** DPoP is on: a `cnf.jkt` binding passes here; the guard then demands the proof (RFC 9449 §7). */
+  readonly dpop?: boolean
 }
 
 export interface TimeClaims {
@@ -104,12 +106,14 @@ export function checkStaticClaims(claims: Claims, rules: ClaimRules): void {
   const { cnf } = claims
   if (cnf !== undefined) {
     if (typeof cnf !== 'object' || cnf === null || Array.isArray(cnf)) throw invalidClaim('cnf', cnf)
-    const methods = Object.keys(cnf)
-    if (methods.some((method) => !rules.ignoredConfirmationMethods.has(method))) {
+    // With DPoP on, `jkt` is checked by the proof the guard then demands (RFC 9449 §7).
+    const unchecked = Object.keys(cnf).filter((m) => !rules.ignoredConfirmationMethods.has(m) && !(m === 'jkt' && rules.dpop === true))
+    if (unchecked.length > 0) {
       throw new InvalidTokenError('sender-constrained token sent as bearer', {
-        cause: rejection('sender_constrained_token', { methods: methods.filter((m) => !rules.ignoredConfirmationMethods.has(m)) }),
+        cause: rejection('sender_constrained_token', { methods: unchecked }),
       })
     }
+    if (cnf.jkt !== undefined && (typeof cnf.jkt !== 'string' || !/^[A-Za-z0-9_-]{43}$/.test(cnf.jkt))) throw invalidClaim('cnf', cnf)
   }
 }
 

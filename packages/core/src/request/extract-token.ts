@@ -12,6 +12,8 @@ export type TokenLocation = 'header' | 'query' | 'body'
 export interface TokenLocations {
   readonly query: boolean
   readonly body: boolean
+  /** Accept `Authorization: DPoP <token>` (RFC 9449 §7.1) besides `Bearer`. */
+  readonly dpop?: boolean
 }
 
 /** `Bearer` (any case), one or more spaces, then a b64token (RFC 6750 §2.1). */
@@ -20,14 +22,20 @@ const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/
 // Any whitespace after the scheme still means "a Bearer credential, malformed" (RFC 7235 allows only SP).
 const BEARER_SCHEME = /^bearer(?:\s|$)/i
 const BEARER_ANYWHERE = /(?:^|,)\s*bearer(?:\s|$)/i
+/** `DPoP` (any case), one or more spaces, then a token68 (RFC 9449 §7.1, RFC 9110 §11.2). */
+const DPOP_HEADER = /^[Dd][Pp][Oo][Pp] +([A-Za-z0-9\-._~+/]+=*)$/
+const DPOP_SCHEME = /^dpop(?:\s|$)/i
+const DPOP_ANYWHERE = /(?:^|,)\s*dpop(?:\s|$)/i
 
 export interface ExtractedToken {
   readonly token: string
   readonly location: TokenLocation
+  /** The `Authorization` scheme; `Bearer` for query and body tokens. */
+  readonly scheme: 'Bearer' | 'DPoP'
 }
 
 export function extractToken(request: BearerRequest, locations: TokenLocations): ExtractedToken {
-  const fromHeader = readHeader(request)
+  const fromHeader = readHeader(request, locations.dpop === true)
   const fromQuery = locations.query ? readQuery(request.url) : undefined
   const fromBody = locations.body ? readBody(request) : undefined
   const found = (fromHeader === undefined ? 0 : 1) + (fromQuery === undefined ? 0 : 1) + (fromBody === undefined ? 0 : 1)
@@ -40,9 +48,9 @@ export function extractToken(request: BearerRequest, locations: TokenLocations):
       cause: rejection('token_in_several_places', { locations: where }),
     })
   }
-  if (fromHeader !== undefined) return { token: fromHeader, location: 'header' }
-  if (fromQuery !== undefined) return { token: fromQuery, location: 'query' }
-  if (fromBody !== undefined) return { token: fromBody, location: 'body' }
+  if (fromHeader !== undefined) return { token: fromHeader.token, location: 'header', scheme: fromHeader.scheme }
+  if (fromQuery !== undefined) return { token: fromQuery, location: 'query', scheme: 'Bearer' }
+  if (fromBody !== undefined) return { token: fromBody, location: 'body', scheme: 'Bearer' }
   throw missing(request.headers.authorization)
 }
 
@@ -55,20 +63,31 @@ function missing(authorization: unknown): MissingTokenError {
 const multipleHeaders = (): InvalidRequestError =>
   new InvalidRequestError('multiple authorization headers', { cause: rejection('multiple_authorization_headers', {}) })
 
-function readHeader(request: BearerRequest): string | undefined {
+function readHeader(request: BearerRequest, dpop: boolean): { token: string; scheme: 'Bearer' | 'DPoP' } | undefined {
   const value = request.headers.authorization
   if (value === undefined) return undefined
   if (typeof value !== 'string') throw multipleHeaders()
   if (request.rawHeaders !== undefined && countAuthorization(request.rawHeaders) > 1) throw multipleHeaders()
   const match = BEARER_HEADER.exec(value)
-  if (match) return match[1]
+  if (match) return { token: match[1] as string, scheme: 'Bearer' }
   if (BEARER_SCHEME.test(value)) {
     throw value.slice(6).trim() === ''
       ? new InvalidRequestError('missing bearer token', { cause: rejection('token_empty', { location: 'header' }) })
       : new InvalidRequestError('malformed authorization header', { cause: rejection('malformed_authorization_header', {}) })
   }
-  // Another scheme is "no bearer credentials" unless a Bearer credential hides in a comma-joined list.
-  if (BEARER_ANYWHERE.test(value)) throw new InvalidRequestError('multiple credentials', { cause: rejection('multiple_credentials', {}) })
+  if (dpop) {
+    const dpopMatch = DPOP_HEADER.exec(value)
+    if (dpopMatch) return { token: dpopMatch[1] as string, scheme: 'DPoP' }
+    if (DPOP_SCHEME.test(value)) {
+      throw value.slice(4).trim() === ''
+        ? new InvalidRequestError('missing DPoP token', { cause: rejection('token_empty', { location: 'header' }) })
+        : new InvalidRequestError('malformed authorization header', { cause: rejection('malformed_authorization_header', {}) })
+    }
+  }
+  // Another scheme is "no bearer credentials" unless a Bearer (or DPoP) credential hides in a comma-joined list.
+  if (BEARER_ANYWHERE.test(value) || (dpop && DPOP_ANYWHERE.test(value))) {
+    throw new InvalidRequestError('multiple credentials', { cause: rejection('multiple_credentials', {}) })
+  }
   return undefined
 }
 
