@@ -5,6 +5,7 @@
  */
 import { createSecretKey, type KeyObject } from 'node:crypto'
 import { isIP } from 'node:net'
+import { dpopResourceMetadata } from './dpop/metadata.js'
 import { type DpopOptions, type ResolvedDpopOptions, resolveDpopOptions } from './dpop/options.js'
 import type { KeySetFetchEvent } from './jwks/remote-key-set.js'
 import {
@@ -326,12 +327,15 @@ export function resolveOptions(options: GuardOptions): ResolvedOptions {
     }
   }
   // RFC 9728: the resource identifier is an accepted audience, and the document lists what the guard accepts.
+  const clockToleranceSeconds = duration(options.clockTolerance, 'clockTolerance', 5, 0, 300)
+  const dpop = resolveDpopOptions(options.dpop, clockToleranceSeconds)
   const protectedResource =
     options.protectedResource === undefined
       ? undefined
       : resolveProtectedResource(options.protectedResource, {
           issuers,
           tokenLocations: locations,
+          dpop: dpop === undefined ? undefined : dpopResourceMetadata(dpop),
           checkHttps: (url, what) => assertFetchableUrl(url, what, allowInsecureHttp),
         })
   if (protectedResource !== undefined && options.resourceMetadata !== undefined) {
@@ -355,7 +359,6 @@ export function resolveOptions(options: GuardOptions): ResolvedOptions {
   const tokenCacheSize = cache === false ? 0 : duration(cache?.maxEntries, 'tokenCache.maxEntries', 1000, 1, 1_000_000)
   if (!Number.isInteger(tokenCacheSize)) fail('tokenCache.maxEntries', 'must be a whole number')
 
-  const clockToleranceSeconds = duration(options.clockTolerance, 'clockTolerance', 5, 0, 300)
   return {
     issuers,
     audiences,
@@ -390,7 +393,7 @@ export function resolveOptions(options: GuardOptions): ResolvedOptions {
     ignoredConfirmationMethods: confirmationMethods(options.ignoredConfirmationMethods),
     onJwksFetch: options.onJwksFetch,
     clock: options.clock ?? Date.now,
-    dpop: resolveDpopOptions(options.dpop, clockToleranceSeconds),
+    dpop,
   }
 }
 

@@ -97,6 +97,18 @@ describe('the document (RFC 9728 §2)', () => {
     expect(Object.isFrozen(guard.protectedResource?.document.authorization_servers)).toBe(true)
   })
 
+  it('DPoP settings are advertised (RFC 9449 §11.7): the proof algorithms, and whether only bound tokens pass', () => {
+    const resource = { resource: 'https://api.example/mcp' }
+    expect(make(resource).protectedResource?.document).not.toHaveProperty('dpop_signing_alg_values_supported')
+    const allowed = make(resource, { dpop: { algorithms: ['ES256', 'EdDSA'] } }).protectedResource?.document
+    expect(allowed).toMatchObject({ dpop_signing_alg_values_supported: ['ES256', 'EdDSA'], dpop_bound_access_tokens_required: false })
+    const required = make(resource, { dpop: { mode: 'required' } })
+    expect(JSON.parse(required.protectedResource?.json ?? '')).toMatchObject({ dpop_bound_access_tokens_required: true })
+    expect(required.protectedResource?.document.dpop_signing_alg_values_supported).toEqual(
+      required.dpopMetadata?.dpop_signing_alg_values_supported,
+    )
+  })
+
   it('every field, camelCase in, snake_case out', () => {
     const guard = make(
       {

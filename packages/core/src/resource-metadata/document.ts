@@ -3,6 +3,7 @@
  * (§3.1), all decided once at startup. The document is rendered to JSON once; every response reuses the
  * same bytes.
  */
+import type { DpopResourceMetadata } from '../dpop/metadata.js'
 import { deepFreeze } from '../lib/deep-freeze.js'
 import type { TokenLocation } from '../request/extract-token.js'
 import { type WellKnownLocation, wellKnownLocation } from './well-known.js'
@@ -42,6 +43,9 @@ export interface ProtectedResourceDocument {
   readonly resource_documentation?: string
   readonly resource_policy_uri?: string
   readonly resource_tos_uri?: string
+  /** From the guard's `dpop` settings (RFC 9728 §2, RFC 9449 §11.7), when DPoP is on. */
+  readonly dpop_signing_alg_values_supported?: readonly string[]
+  readonly dpop_bound_access_tokens_required?: boolean
 }
 
 /** A guard's protected resource, ready to serve. */
@@ -78,6 +82,8 @@ function camelCase(name: string): string {
 export interface ResourceContext {
   readonly issuers: readonly string[]
   readonly tokenLocations: readonly TokenLocation[]
+  /** The DPoP members the guard's `dpop` settings imply; absent when DPoP is off. */
+  readonly dpop?: DpopResourceMetadata | undefined
   /** Throws unless the URL is https (or http on loopback, or anywhere with allowInsecureHttp). */
   readonly checkHttps: (url: string, what: string) => void
 }
@@ -134,6 +140,7 @@ export function resolveProtectedResource(value: unknown, context: ResourceContex
     resource,
     authorization_servers: [...new Set(servers as string[])],
     bearer_methods_supported: [...context.tokenLocations],
+    ...context.dpop,
   }
   if (options.scopesSupported !== undefined) {
     const scopes = options.scopesSupported
