@@ -16,8 +16,8 @@
 import dc from 'node:diagnostics_channel'
 import type { BearerErrorCode } from './errors.js'
 import type { KeySetFetchEvent } from './jwks/remote-key-set.js'
-import type { RejectionCause } from './rejection.js'
 import { rejectionReason } from './lib/rejection-reason.js'
+import type { RejectionCause } from './rejection.js'
 import type { AuthInfo } from './types.js'
 
 /** The names of every channel, for `diagnostics_channel.subscribe(name, …)`. */

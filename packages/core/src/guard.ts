@@ -120,7 +120,9 @@ export function createGuard(options: GuardOptions): Guard {
   /** RFC 9449 §7.2: a DPoP-bound token without its proof is a downgrade, refused. */
   const refuseBound = (auth: AuthInfo): AuthInfo => {
     if (auth.dpop !== undefined) {
-      throw new InvalidTokenError('sender-constrained token sent as bearer', { cause: rejection('sender_constrained_token', { methods: ['jkt'] }) })
+      throw new InvalidTokenError('sender-constrained token sent as bearer', {
+        cause: rejection('sender_constrained_token', { methods: ['jkt'] }),
+      })
     }
     return auth
   }
@@ -273,7 +275,8 @@ export function createGuard(options: GuardOptions): Guard {
     try {
       extracted = extractToken(request, locations)
       // RFC 9449 §7.1 with `required`: only the DPoP scheme is accepted.
-      if (dpop?.required === true && extracted.scheme === 'Bearer') throw new InvalidTokenError('DPoP-bound token and proof required')
+      if (dpop?.required === true && extracted.scheme === 'Bearer')
+        throw new InvalidTokenError('DPoP-bound token and proof required', { cause: rejection('dpop_required', {}) })
     } catch (error) {
       if (options?.optional === true && BearerError.is(error) && error.status === 401 && error.code === undefined) {
         return Promise.resolve(undefined)

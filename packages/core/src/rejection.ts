@@ -82,6 +82,19 @@ export interface RejectionDetails {
   insufficient_scope: { readonly required: readonly string[]; readonly granted: readonly string[]; readonly mode: 'all' | 'any' }
   /** Any other failure while verifying (a bug, or a throwing `fetch`/`clock` option). */
   verification_error: { readonly error: unknown }
+  // ----- DPoP (RFC 9449) -----
+  /** The `DPoP` proof is missing, malformed, stale, replayed, or does not match the request; `detail` says which check. */
+  dpop_proof_invalid: { readonly detail: string; readonly error?: unknown }
+  /** The proof carries no nonce, or a stale one: answered `use_dpop_nonce` with a fresh `DPoP-Nonce`. */
+  dpop_nonce_required: { readonly detail: string }
+  /** The proof is signed by another key than the one the token is bound to (`cnf.jkt`). */
+  dpop_key_mismatch: Record<never, never>
+  /** `dpop.mode: 'required'` and the request used the Bearer scheme. */
+  dpop_required: Record<never, never>
+  /** The DPoP scheme with a token that is not DPoP-bound (no `cnf.jkt`). */
+  dpop_token_not_bound: Record<never, never>
+  /** The replay store did not answer (down, slow, full): 503, failing closed. */
+  replay_store_unavailable: { readonly detail: string; readonly error: unknown }
   // ----- upstream (503) -----
   /**
    * The signing keys could not be had: JWKS or metadata endpoint down, slow, oversized, not JSON, no usable
@@ -167,6 +180,12 @@ const REASONS: ReadonlySet<string> = new Set<RejectionReason>([
   'validate_threw',
   'insufficient_scope',
   'verification_error',
+  'dpop_proof_invalid',
+  'dpop_nonce_required',
+  'dpop_key_mismatch',
+  'dpop_required',
+  'dpop_token_not_bound',
+  'replay_store_unavailable',
   'keys_unavailable',
   'discovery_issuer_mismatch',
   'discovery_jwks_uri_refused',

@@ -10,6 +10,7 @@ import { BearerError, InvalidTokenError } from '../errors.js'
 import { ALGORITHMS, type AsymmetricAlgorithm, MIN_RSA_MODULUS_BITS } from '../jwt/algorithms.js'
 import { parseCompactJws } from '../jwt/parse.js'
 import { bindKey, type VerificationKey } from '../jwt/signature.js'
+import { rejection } from '../rejection.js'
 import type { BearerRequest, JsonValue } from '../types.js'
 import { InvalidDpopProofError, ReplayStoreUnavailableError, UseDpopNonceError } from './errors.js'
 import { createNonceSource, type NonceSource } from './nonce.js'
@@ -138,7 +139,7 @@ export function createProofVerifier(options: ResolvedDpopOptions, clock: () => n
       // Key binding (§4.3 step 12, §6.1): the proof key must be the one the token is bound to.
       const thumbprint = jwkThumbprint(jwk)
       if (thumbprint === undefined) throw new InvalidDpopProofError('invalid DPoP proof key')
-      if (thumbprint !== jkt) throw new InvalidTokenError('DPoP key binding mismatch')
+      if (thumbprint !== jkt) throw new InvalidTokenError('DPoP key binding mismatch', { cause: rejection('dpop_key_mismatch', {}) })
 
       // Signature (§4.3 step 6).
       if (!keyFor(alg as AsymmetricAlgorithm, jwk, thumbprint).verify(parsed.signingInput, parsed.signature)) {

@@ -5,6 +5,7 @@
  * signature, never the proof, which is new on every request.
  */
 import { type ChallengeContext, InvalidTokenError } from '../errors.js'
+import { rejection } from '../rejection.js'
 import type { AuthInfo, BearerRequest } from '../types.js'
 import type { AuthScheme } from './challenge.js'
 import { type DpopResourceMetadata, dpopResourceMetadata } from './metadata.js'
@@ -33,7 +34,10 @@ export function createDpopStage(dpop: ResolvedDpopOptions, base: ChallengeContex
     contextFor: (scheme) => (scheme === undefined ? contexts.none : contexts[scheme]),
     bind(request, token, auth) {
       // RFC 9449 §7.1: the DPoP scheme is for DPoP-bound tokens only.
-      if (auth.dpop === undefined) return Promise.reject(new InvalidTokenError('DPoP scheme used with a token that is not DPoP-bound'))
+      if (auth.dpop === undefined)
+        return Promise.reject(
+          new InvalidTokenError('DPoP scheme used with a token that is not DPoP-bound', { cause: rejection('dpop_token_not_bound', {}) }),
+        )
       try {
         return verifier.check(request, token, auth.dpop.jkt).then(() => auth)
       } catch (error) {

@@ -253,3 +253,30 @@ describe('dpop options are validated at startup', () => {
     expect(make(dpop)).toThrow(message)
   })
 })
+
+describe('every DPoP refusal carries a structured cause (server side only)', () => {
+  it('missing proof, Bearer under required, unbound token as DPoP, replay and key mismatch each name their reason', async () => {
+    const allowed = createGuard(guardOptions(as, { dpop: true }))
+    const required = createGuard(guardOptions(as, { dpop: { mode: 'required' } }))
+    const reasonOf = async (promise: Promise<unknown>) => (await rejection(promise)).cause as { reason: string; detail?: string }
+
+    const { token, request } = await boundRequest(as, key)
+    expect(await reasonOf(allowed.authenticate(dpopRequest(token)))).toMatchObject({
+      reason: 'dpop_proof_invalid',
+      detail: 'missing DPoP proof',
+    })
+    expect(await reasonOf(required.authenticate(dpopRequest(token, { scheme: 'Bearer' })))).toMatchObject({ reason: 'dpop_required' })
+
+    const unbound = await as.sign()
+    expect(await reasonOf(allowed.authenticate(dpopRequest(unbound, { scheme: 'DPoP' })))).toMatchObject({
+      reason: 'dpop_token_not_bound',
+    })
+
+    await allowed.authenticate(request)
+    expect(await reasonOf(allowed.authenticate(request))).toMatchObject({ reason: 'dpop_proof_invalid', detail: 'DPoP proof replayed' })
+
+    const thief = await createDpopKey('ES256')
+    const proof = await thief.proof({ method: 'GET', url: `${URL_BASE}/things`, accessToken: token })
+    expect(await reasonOf(allowed.authenticate(dpopRequest(token, { proof })))).toMatchObject({ reason: 'dpop_key_mismatch' })
+  })
+})

@@ -70,7 +70,7 @@ describe('replay store', () => {
       description: 'replay protection temporarily unavailable',
       retry: '1',
     })
-    expect((full.cause as Error).name).toBe('ReplayStoreFullError')
+    expect(full.cause).toMatchObject({ reason: 'replay_store_unavailable', error: { name: 'ReplayStoreFullError' } })
     clock.advance(16_000) // past maxProofAge + clockTolerance
     await expect(guard.authenticate(await requestWith(token, { iat: clock.seconds() }))).resolves.toBeDefined()
   })
@@ -111,7 +111,7 @@ describe('replay store', () => {
     expect(error.status).toBe(503)
     expect(error.headers).toEqual({ 'retry-after': '1', 'cache-control': 'no-store' })
     expect(error.toJSON()).toEqual({ error: 'temporarily_unavailable', error_description: 'replay protection temporarily unavailable' })
-    expect((error.cause as Error).message).toBe('ECONNREFUSED')
+    expect(error.cause).toMatchObject({ reason: 'replay_store_unavailable', detail: 'ECONNREFUSED' })
     down = false
     await expect(guard.authenticate(await requestWith(token))).resolves.toBeDefined()
     const sync = createGuard(
