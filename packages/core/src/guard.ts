@@ -15,6 +15,7 @@ import { type ClaimRules, checkStaticClaims, checkTimeClaims, readTimeClaims } f
 import { checkHeader } from './jwt/header.js'
 import { type ParsedJws, parseCompactJws } from './jwt/parse.js'
 import { bindKey, type VerificationKey } from './jwt/signature.js'
+import { explainUnverifiable } from './jwt/unverifiable.js'
 import { deepFreeze } from './lib/deep-freeze.js'
 import { assertFetchableUrl, type GuardOptions, type ResolvedOptions, resolveOptions } from './options.js'
 import { extractToken } from './request/extract-token.js'
@@ -70,6 +71,7 @@ export function createGuard(options: GuardOptions): Guard {
     clockToleranceSeconds: config.clockToleranceSeconds,
     maxTokenAgeSeconds: config.maxTokenAgeSeconds,
     requiredClaims: config.requiredClaims,
+    policy: config.claimPolicy,
   }
   const headerRules = { algorithms: config.algorithms, strict: config.strict }
   const context: ChallengeContext = { realm: config.realm, resourceMetadata: config.resourceMetadata }
@@ -96,12 +98,15 @@ export function createGuard(options: GuardOptions): Guard {
         break
       }
     }
-    if (verifiedBy === undefined) throw new InvalidTokenError(candidates.length === 0 ? 'unknown signing key' : 'invalid signature')
+    if (verifiedBy === undefined) {
+      const description = candidates.length === 0 ? 'unknown signing key' : 'invalid signature'
+      throw new InvalidTokenError(description, { cause: explainUnverifiable(parsed.header) })
+    }
     const claims = parsed.payload
     const time = readTimeClaims(claims)
     checkStaticClaims(claims, rules)
     checkTimeClaims(time, rules, nowSeconds())
-    const auth = buildAuthInfo(token, parsed.header as JwtHeader, claims, readScopes(claims))
+    const auth = buildAuthInfo(token, parsed.header as JwtHeader, claims, readScopes(claims), config.claimPolicy.clientId(claims))
     if (cache?.admit(token)) cache.set(token, { auth, time, key: verifiedBy.record })
     return auth
   }
@@ -281,9 +286,14 @@ function createKeySources(config: ResolvedOptions): KeySources {
   }
 }
 
-function buildAuthInfo(token: string, header: JwtHeader, claims: Readonly<Record<string, JsonValue>>, scopes: readonly string[]): AuthInfo {
+export function buildAuthInfo(
+  token: string,
+  header: JwtHeader,
+  claims: Readonly<Record<string, JsonValue>>,
+  scopes: readonly string[],
+  clientId: string | undefined,
+): AuthInfo {
   const c = claims as JwtClaims
-  const clientId = c.client_id ?? c.azp
   const auth: { -readonly [K in keyof AuthInfo]: AuthInfo[K] } = {
     token,
     header: deepFreeze(header),

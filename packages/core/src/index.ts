@@ -1,5 +1,6 @@
 export type { AdapterOptions, GuardSource, OptionalAuthOption, ResolvedAdapterOptions, ScopeRequirement } from './adapter-support.js'
 export { createScopeRequirement, resolveAdapterOptions } from './adapter-support.js'
+export type { AudienceReplacement, ClaimValueRules } from './claim-policy.js'
 export type { BearerErrorCode, BearerErrorHeaders, ChallengeContext } from './errors.js'
 export {
   BearerError,
@@ -11,6 +12,9 @@ export {
 } from './errors.js'
 export type { AuthenticateOptions, Guard } from './guard.js'
 export { createGuard, isGuard } from './guard.js'
+export type { IntrospectionCache, IntrospectionRecord } from './introspection/cache.js'
+export { MemoryIntrospectionCache } from './introspection/cache.js'
+export type { IntrospectionClientAuth, IntrospectionOptions } from './introspection/options.js'
 export type { KeySetFetchEvent } from './jwks/remote-key-set.js'
 export type { Algorithm, AsymmetricAlgorithm, SymmetricAlgorithm } from './jwt/algorithms.js'
 export type { GuardOptions } from './options.js'

@@ -1,4 +1,13 @@
 export type {
+  Auth0TokenShape,
+  CognitoTokenShape,
+  EntraTokenShape,
+  KeycloakTokenShape,
+  OktaTokenShape,
+  ProviderTokenShape,
+  TokenKind,
+} from './provider-tokens.js'
+export type {
   FailureMode,
   RequestCounts,
   RotateOptions,

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { type CryptoKey, exportJWK, generateKeyPair, type JWK, type JWTPayload, SignJWT } from 'jose'
+import { hashedNonce, type ProviderTokenShape, shapeToken } from './provider-tokens.js'
 
 export type SigningAlgorithm = 'RS256' | 'RS384' | 'RS512' | 'PS256' | 'PS384' | 'PS512' | 'ES256' | 'ES384' | 'ES512' | 'EdDSA' | 'Ed25519'
 
@@ -76,6 +77,12 @@ export interface TestIssuer {
   readonly audience: string
   /** Mints a signed access token. Default claims: iss, aud, sub, client_id, iat, exp, jti; `typ: at+jwt`. */
   sign(claims?: JWTPayload, options?: SignOptions): Promise<string>
+  /**
+   * Mints a token in the shape a real provider emits (Auth0, Entra v1/v2, Okta, Keycloak, Cognito; access
+   * or ID token), signed RS256 with this issuer's newest RS256 key. Its `iss` is the provider's, so verify
+   * it with the provider's preset and `jwksUri` pointed at {@link TestIssuer.jwksUri}.
+   */
+  signAs(shape: ProviderTokenShape): Promise<string>
   /** Adds a new signing key (newest signs by default) and returns its `kid`. */
   rotate(options?: RotateOptions): Promise<string>
   /** Publishes a key created with `publish: false`. */
@@ -226,6 +233,17 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
       const header: Record<string, unknown> = { alg: key.alg, typ: 'at+jwt', kid: key.kid, ...signOptions.header }
       for (const name of Object.keys(header)) if (header[name] === undefined) delete header[name]
       return new SignJWT(payload).setProtectedHeader(header as { alg: string }).sign(key.privateKey)
+    },
+    async signAs(shape) {
+      const key = [...keys].reverse().find((k) => k.alg === 'RS256' && k.published) ?? (await addKey('RS256', true))
+      const { header, claims, graphNonce } = shapeToken(shape, key.kid)
+      if (graphNonce === undefined) return new SignJWT(claims).setProtectedHeader(header as { alg: string }).sign(key.privateKey)
+      // Graph's scheme: the signature covers a header holding the nonce's hash; the token carries the nonce.
+      const signed = await new SignJWT(claims)
+        .setProtectedHeader({ ...header, nonce: hashedNonce(graphNonce) } as unknown as { alg: string })
+        .sign(key.privateKey)
+      const sent = Buffer.from(JSON.stringify({ ...header, nonce: graphNonce })).toString('base64url')
+      return `${sent}.${signed.slice(signed.indexOf('.') + 1)}`
     },
     async rotate(rotateOptions = {}) {
       const alg = rotateOptions.alg ?? keys[keys.length - 1]?.alg ?? 'RS256'

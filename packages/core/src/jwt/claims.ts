@@ -2,6 +2,7 @@
  * Registered-claim checks (RFC 7519 §4.1, RFC 9068 §4). Runs after the signature check, and the time
  * checks run again on every verified-token cache hit.
  */
+import type { ClaimPolicy } from '../claim-policy.js'
 import { InvalidTokenError } from '../errors.js'
 import type { JsonValue } from '../types.js'
 
@@ -14,6 +15,8 @@ export interface ClaimRules {
   readonly maxTokenAgeSeconds: number | undefined
   /** Claims that must be present (always includes `exp`, plus `iat` when a max age is set). */
   readonly requiredClaims: readonly string[]
+  /** Provider claim rules; with `replacesAudience` its check stands in for the `aud` check. */
+  readonly policy?: ClaimPolicy
 }
 
 export interface TimeClaims {
@@ -59,8 +62,13 @@ export function checkStaticClaims(claims: Claims, rules: ClaimRules): void {
     if (claims[name] === undefined) throw new InvalidTokenError(`missing required claim: ${name}`)
   }
   const { iss, aud } = claims
-  if (typeof iss !== 'string' || !rules.issuers.has(iss)) throw new InvalidTokenError('unexpected issuer')
-  if (!audienceMatches(aud, rules.audiences)) throw new InvalidTokenError('unexpected audience')
+  if (typeof iss !== 'string' || !rules.issuers.has(iss)) {
+    throw new InvalidTokenError('unexpected issuer', { cause: new Error(`iss ${describe(iss)} is not an accepted issuer`) })
+  }
+  if (rules.policy?.replacesAudience !== true && !audienceMatches(aud, rules.audiences)) {
+    throw new InvalidTokenError('unexpected audience', { cause: new Error(`aud ${describe(aud)} names no accepted audience`) })
+  }
+  rules.policy?.check?.(claims)
   optionalString(claims, 'sub')
   optionalString(claims, 'jti')
   optionalString(claims, 'client_id')
@@ -72,6 +80,13 @@ export function checkStaticClaims(claims: Claims, rules: ClaimRules): void {
     if (typeof cnf !== 'object' || cnf === null || Array.isArray(cnf)) throw new InvalidTokenError('invalid cnf claim')
     if (cnf.jkt !== undefined || cnf['x5t#S256'] !== undefined) throw new InvalidTokenError('sender-constrained token sent as bearer')
   }
+}
+
+/** A bounded rendering of a hostile claim value, for server-side causes only. */
+function describe(value: JsonValue | undefined): string {
+  if (value === undefined) return '(absent)'
+  const text = JSON.stringify(value)
+  return text.length > 120 ? `${text.slice(0, 120)}…` : text
 }
 
 function audienceMatches(aud: JsonValue | undefined, accepted: ReadonlySet<string>): boolean {
