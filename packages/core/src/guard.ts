@@ -6,6 +6,7 @@
  * `kid`s), signature, registered claims, scopes, then the user's `validate` hook.
  */
 import { BearerError, type ChallengeContext, InvalidTokenError, ServiceUnavailableError } from './errors.js'
+import { createIntrospector } from './introspection/introspector.js'
 import { discoverJwksUri } from './jwks/discovery.js'
 import type { FetchLimits } from './jwks/fetch-json.js'
 import type { KeyCandidate, KeySet } from './jwks/key-set.js'
@@ -77,6 +78,8 @@ export function createGuard(options: GuardOptions): Guard {
   const context: ChallengeContext = { realm: config.realm, resourceMetadata: config.resourceMetadata }
   const readScopes = compileScopeReader(config.scopeClaims)
   const cache = config.tokenCacheSize > 0 ? new TokenCache(config.tokenCacheSize) : undefined
+  const introspector =
+    config.introspection === undefined ? undefined : createIntrospector(config, config.introspection, { rules, readScopes })
   const keys = createKeySources(config)
   const secretKeys = config.secret === undefined ? undefined : bindSecret(config)
   const nowSeconds = (): number => config.clock() / 1000
@@ -126,6 +129,7 @@ export function createGuard(options: GuardOptions): Guard {
 
   const verifyToken = (token: string): AuthInfo | Promise<AuthInfo> => {
     if (typeof token !== 'string') throw new InvalidTokenError('malformed token')
+    if (introspector?.handles(token) === true) return introspector.verify(token)
     const hit = cache?.get(token)
     if (hit !== undefined) {
       try {

@@ -1,3 +1,4 @@
+export type { ClientAuthMethod, IntrospectionClient } from './introspection-endpoint.js'
 export type {
   Auth0TokenShape,
   CognitoTokenShape,
@@ -9,6 +10,7 @@ export type {
 } from './provider-tokens.js'
 export type {
   FailureMode,
+  OpaqueTokenOptions,
   RequestCounts,
   RotateOptions,
   SigningAlgorithm,

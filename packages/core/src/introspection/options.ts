@@ -2,7 +2,7 @@
  * The `introspection` option group (RFC 7662): documentation, defaults and startup validation.
  */
 import type { KeyObject, webcrypto } from 'node:crypto'
-import { type IntrospectionCache, MemoryIntrospectionCache } from './cache.js'
+import type { IntrospectionCache } from './cache.js'
 
 /** How the resource server authenticates to the introspection endpoint (RFC 7662 §2.1, RFC 7523). */
 export type IntrospectionClientAuth = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt'
@@ -54,7 +54,9 @@ export interface ResolvedIntrospection {
   readonly privateKey: IntrospectionOptions['privateKey']
   readonly all: boolean
   readonly cacheTtlCeilingMs: number
+  /** The user's shared cache; undefined means the built-in one (or none when the ceiling is 0). */
   readonly cache: IntrospectionCache | undefined
+  readonly cacheMaxEntries: number
   readonly callsPerSecond: number
   readonly minTokenLength: number
   readonly tokenPattern: RegExp | undefined
@@ -148,7 +150,8 @@ export function resolveIntrospection(
     privateKey: options.privateKey as IntrospectionOptions['privateKey'],
     all: mode === 'all',
     cacheTtlCeilingMs,
-    cache: cacheTtlCeilingMs === 0 ? undefined : (custom ?? new MemoryIntrospectionCache(maxEntries)),
+    cache: custom,
+    cacheMaxEntries: maxEntries,
     callsPerSecond: numberIn(options.callsPerSecond, 'callsPerSecond', 50, 0.1, 100_000),
     minTokenLength: numberIn(options.minTokenLength, 'minTokenLength', 16, 1, 4096),
     tokenPattern,

@@ -21,6 +21,18 @@ export function discoveryUrls(issuer: string): string[] {
 }
 
 export async function discoverJwksUri(issuer: string, limits: FetchLimits): Promise<string> {
+  return discoverEndpoint(issuer, limits, 'jwks_uri')
+}
+
+/**
+ * One URL member of the issuer's metadata (`jwks_uri`, `introspection_endpoint`), after the same issuer
+ * match and the same URL policy as configured URLs.
+ */
+export async function discoverEndpoint(
+  issuer: string,
+  limits: FetchLimits,
+  member: 'jwks_uri' | 'introspection_endpoint',
+): Promise<string> {
   let lastError: unknown
   for (const location of discoveryUrls(issuer)) {
     let body: unknown
@@ -34,16 +46,17 @@ export async function discoverJwksUri(issuer: string, limits: FetchLimits): Prom
       }
       throw error
     }
-    const metadata = body as { issuer?: unknown; jwks_uri?: unknown } | null
+    const metadata = body as Record<string, unknown> | null
     if (typeof metadata !== 'object' || metadata === null) throw new UpstreamError('metadata is not a JSON object')
     if (metadata.issuer !== issuer) throw new UpstreamError('metadata issuer does not match the configured issuer')
-    if (typeof metadata.jwks_uri !== 'string') throw new UpstreamError('metadata has no jwks_uri')
+    const url = metadata[member]
+    if (typeof url !== 'string') throw new UpstreamError(`metadata has no ${member}`)
     try {
-      limits.checkUrl(metadata.jwks_uri, 'discovered jwks_uri')
+      limits.checkUrl(url, `discovered ${member}`)
     } catch (cause) {
-      throw new UpstreamError('discovered jwks_uri is not acceptable', { cause })
+      throw new UpstreamError(`discovered ${member} is not acceptable`, { cause })
     }
-    return metadata.jwks_uri
+    return url
   }
   throw new UpstreamError('no authorization server metadata found', { cause: lastError })
 }

@@ -17,6 +17,12 @@ export interface FetchLimits {
 
 const MAX_REDIRECTS = 5
 
+/** A form POST instead of a GET (token introspection). Never redirected: a redirect would resend credentials. */
+export interface JsonPost {
+  readonly body: string
+  readonly headers: Readonly<Record<string, string>>
+}
+
 export interface FetchedJson {
   readonly body: unknown
   readonly maxAgeSeconds: number | undefined
@@ -33,10 +39,10 @@ export class UpstreamError extends Error {
   }
 }
 
-export async function fetchJson(url: string, limits: FetchLimits): Promise<FetchedJson> {
+export async function fetchJson(url: string, limits: FetchLimits, post?: JsonPost): Promise<FetchedJson> {
   const signal = AbortSignal.timeout(limits.timeoutMs)
-  let response = await request(url, limits, signal)
-  for (let hops = 0; limits.followRedirects && isRedirect(response.status); hops += 1) {
+  let response = await request(url, limits, signal, post)
+  for (let hops = 0; limits.followRedirects && post === undefined && isRedirect(response.status); hops += 1) {
     await response.body?.cancel().catch(() => {})
     const location = response.headers.get('location')
     if (location === null || hops === MAX_REDIRECTS) throw new UpstreamError('unusable redirect', { httpStatus: response.status })
@@ -67,13 +73,14 @@ export async function fetchJson(url: string, limits: FetchLimits): Promise<Fetch
   return { body, maxAgeSeconds: parseMaxAge(response.headers.get('cache-control')) }
 }
 
-async function request(url: string, limits: FetchLimits, signal: AbortSignal): Promise<Response> {
+async function request(url: string, limits: FetchLimits, signal: AbortSignal, post?: JsonPost): Promise<Response> {
   try {
     return await limits.fetch(url, {
-      method: 'GET',
-      headers: { accept: 'application/json', ...limits.headers },
+      method: post === undefined ? 'GET' : 'POST',
+      headers: { accept: 'application/json', ...limits.headers, ...post?.headers },
       redirect: 'manual',
       signal,
+      ...(post === undefined ? {} : { body: post.body }),
     })
   } catch (cause) {
     throw new UpstreamError(signal.aborted ? `timed out after ${limits.timeoutMs} ms` : 'request failed', { cause })
