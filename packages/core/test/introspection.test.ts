@@ -302,6 +302,17 @@ describe('introspection options fail loudly at startup', () => {
     expect(() => createGuard({ ...base, introspection } as never)).toThrow(message)
   })
 
+  it('discovery of the endpoint follows the URL policy', () => {
+    expect(() =>
+      createGuard({
+        issuer: 'http://auth.example.com',
+        audience: 'x',
+        jwksUri: 'https://auth.example.com/jwks',
+        introspection: { clientId: 'x', clientSecret: 's' },
+      }),
+    ).toThrow(/introspection_endpoint/)
+  })
+
   it('several issuers need an explicit endpoint', () => {
     expect(() =>
       createGuard({ issuer: [as.issuer, 'https://b.example'], audience: 'x', introspection: { clientId: 'x', clientSecret: 's' } }),

@@ -210,6 +210,7 @@ describe('keycloak()', () => {
     expect(() => keycloak({ baseUrl: 'https://sso.example.com/realms/acme', realm: 'acme', clientId: 'x' })).toThrow(/without \/realms/)
     expect(() => keycloak({ baseUrl: 'sso.example.com', realm: 'acme', clientId: 'x' })).toThrow(/baseUrl/)
     expect(() => keycloak({ baseUrl: 'https://sso.example.com', realm: 'acme', clientId: 'a.b' })).toThrow(/clientId/)
+    expect(() => keycloak({ baseUrl: 'https://sso.example.com', realm: 'realms/acme', clientId: 'x' })).toThrow(/realm name/)
   })
 })
 

@@ -106,6 +106,9 @@ export function resolveIntrospection(
     context.checkUrl(endpoint, 'createGuard: "introspection.endpoint"')
   } else if (context.issuers.length !== 1) {
     fail('endpoint', 'is required with several issuers (discovery would not know which one to ask)')
+  } else {
+    // Discovery sends nothing secret, but the endpoint it yields gets the credentials: same URL policy.
+    context.checkUrl(context.issuers[0] as string, 'createGuard: "issuer" (used to discover introspection_endpoint)')
   }
   if (typeof options.clientId !== 'string' || options.clientId === '') fail('clientId', 'must be a non-empty string')
   const clientAuth = options.clientAuth ?? 'client_secret_basic'

@@ -32,10 +32,13 @@ export function keycloak(options: KeycloakPresetOptions): GuardOptions {
     throw presetError('keycloak', 'baseUrl', 'must be the server URL without /realms/... (the realm is its own option)')
   }
   const realm = nonEmptyString('keycloak', 'realm', args.realm)
+  // Tokens carry the realm name as is in `iss`; a name that would change the URL's shape is a mistake.
+  if (/[/?#\s%]/.test(realm))
+    throw presetError('keycloak', 'realm', `must be a realm name, not a path or URL (got ${JSON.stringify(realm)})`)
   const clientId = nonEmptyString('keycloak', 'clientId', args.clientId)
   // Scope claims are dotted paths; a client id with a dot would name a different path.
   if (clientId.includes('.')) throw presetError('keycloak', 'clientId', 'must not contain "." (read client roles with scopeClaim instead)')
-  const issuer = `${url.origin}${url.pathname.replace(/\/+$/, '')}/realms/${encodeURIComponent(realm)}`
+  const issuer = `${url.origin}${url.pathname.replace(/\/+$/, '')}/realms/${realm}`
   return {
     issuer,
     jwksUri: `${issuer}/protocol/openid-connect/certs`,
