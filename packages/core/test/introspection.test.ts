@@ -164,6 +164,32 @@ describe('introspection: cache, coalescing, budget', () => {
     expect(as.introspectionRequests).toBe(4)
   })
 
+  it('the budget refills at callsPerSecond: a burst of that size, then one call per interval', async () => {
+    let now = Date.now()
+    const guard = guardFor(as, { callsPerSecond: 2, cacheTtlCeiling: 0 }, { clock: () => now })
+    const token = as.issueOpaque()
+    as.resetCounts()
+    await guard.verify(token)
+    await guard.verify(token)
+    const over = await refusal(guard.verify(token))
+    expect(over.status).toBe(503)
+    expect(String((over.cause as Error).message)).toMatch(/budget of 2 calls per second/)
+    now += 500
+    await expect(guard.verify(token)).resolves.toBeTruthy()
+    expect((await refusal(guard.verify(token))).status).toBe(503)
+    expect(as.introspectionRequests).toBe(3)
+  })
+
+  it('the built-in cache is bounded by cacheMaxEntries (oldest out first)', async () => {
+    const guard = guardFor(as, { cacheMaxEntries: 2 })
+    const [a, b, c] = [as.issueOpaque(), as.issueOpaque(), as.issueOpaque()]
+    as.resetCounts()
+    for (const token of [a, b, c, c, b]) await guard.verify(token as string)
+    expect(as.introspectionRequests).toBe(3)
+    await guard.verify(a as string)
+    expect(as.introspectionRequests).toBe(4)
+  })
+
   it('caches inactive results too: a replayed junk token costs one call', async () => {
     const guard = guardFor(as)
     const junk = randomBytes(32).toString('base64url')
