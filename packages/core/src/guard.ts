@@ -33,7 +33,7 @@ export interface AuthenticateOptions {
 
 /** The object {@link createGuard} returns. Create one per API, at startup, and share it. */
 export interface Guard {
-  /** Verifies a compact JWT. Resolves its {@link AuthInfo} or rejects with a {@link BearerError}. */
+  /** Verifies a compact JWT (or introspects an opaque token, with `introspection`). Resolves its {@link AuthInfo} or rejects with a {@link BearerError}. */
   verify(token: string): Promise<AuthInfo>
   /** Reads the token from the request (RFC 6750 §2), then {@link Guard.verify}. */
   authenticate(request: BearerRequest): Promise<AuthInfo>
@@ -290,7 +290,7 @@ function createKeySources(config: ResolvedOptions): KeySources {
   }
 }
 
-export function buildAuthInfo(
+function buildAuthInfo(
   token: string,
   header: JwtHeader,
   claims: Readonly<Record<string, JsonValue>>,
