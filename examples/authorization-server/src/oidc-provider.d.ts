@@ -9,6 +9,7 @@ declare module 'oidc-provider' {
     client_id: string
     client_secret: string
     grant_types: string[]
+    introspection_endpoint_auth_method?: string
     redirect_uris: string[]
     response_types: string[]
     token_endpoint_auth_method?: string
@@ -39,8 +40,14 @@ declare module 'oidc-provider' {
     features?: {
       clientCredentials?: { enabled: boolean }
       devInteractions?: { enabled: boolean }
-      introspection?: { enabled: boolean }
-      revocation?: { enabled: boolean }
+      introspection?: {
+        enabled: boolean
+        allowedPolicy?: (ctx: unknown, client: ClientView, token: { readonly clientId?: string }) => boolean | Promise<boolean>
+      }
+      revocation?: {
+        enabled: boolean
+        allowedPolicy?: (ctx: unknown, client: ClientView, token: { readonly clientId?: string }) => boolean | Promise<boolean>
+      }
       userinfo?: { enabled: boolean }
       resourceIndicators?: {
         enabled: boolean

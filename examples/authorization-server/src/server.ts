@@ -15,6 +15,14 @@ export const DEMO_AUDIENCE = 'https://reports.example.test'
 /** A second API on the same server, for tokens the demo API must refuse (wrong audience). */
 export const OTHER_AUDIENCE = 'https://billing.example.test'
 export const DEMO_SCOPES = ['read:data', 'write:data'] as const
+/** A resource whose access tokens are opaque, when listed in `opaqueResources`: APIs introspect them. */
+export const OPAQUE_AUDIENCE = 'https://ledger.example.test'
+/** The demo API as a client of the introspection endpoint (RFC 7662 §2.1). Local demos only. */
+export const DEMO_RESOURCE_SERVER = {
+  clientId: 'reports-api',
+  clientSecret: 'reports-api-secret-for-local-demos-only',
+  scope: '',
+} as const satisfies DemoClient
 
 /** Demo clients. Fixed secrets so README commands can be pasted; fine for a loopback demo, never elsewhere. */
 export const DEMO_CLIENTS = {
@@ -29,6 +37,10 @@ export interface AuthorizationServerOptions {
   readonly host?: string
   /** Resource indicators tokens can be issued for; the first is the default. Default [DEMO_AUDIENCE, OTHER_AUDIENCE]. */
   readonly resources?: readonly string[]
+  /** Resources (among `resources`) whose access tokens are opaque rather than JWTs. Default none. */
+  readonly opaqueResources?: readonly string[]
+  /** Resource servers allowed to introspect tokens. Default [{@link DEMO_RESOURCE_SERVER}]. */
+  readonly introspectionClients?: readonly DemoClient[]
   /** Default {@link DEMO_SCOPES}. */
   readonly scopes?: readonly string[]
   /** Default both {@link DEMO_CLIENTS}. */
@@ -45,6 +57,8 @@ export interface RequestCounts {
   readonly discovery: number
   readonly jwks: number
   readonly token: number
+  readonly introspection: number
+  readonly revocation: number
   readonly total: number
 }
 
@@ -60,6 +74,8 @@ export interface AuthorizationServer {
   readonly issuer: string
   readonly discoveryUrl: string
   readonly tokenEndpoint: string
+  readonly introspectionEndpoint: string
+  readonly revocationEndpoint: string
   readonly jwksUri: string
   readonly resources: readonly string[]
   readonly scopes: readonly string[]
@@ -86,7 +102,9 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
   const clients = options.clients ?? Object.values(DEMO_CLIENTS)
   const accessTokenTtlSeconds = options.accessTokenTtlSeconds ?? 300
   const onServerError = options.onServerError ?? ((error: unknown) => console.error('authorization server error:', error))
-  const counts = { discovery: 0, jwks: 0, token: 0, total: 0 }
+  const opaqueResources = options.opaqueResources ?? []
+  const introspectionClients = options.introspectionClients ?? [DEMO_RESOURCE_SERVER]
+  const counts = { discovery: 0, jwks: 0, token: 0, introspection: 0, revocation: 0, total: 0 }
   let keys: SigningKey[] = [await generateSigningKey(options.signingAlgorithm ?? 'RS256')]
   const adapter = createMemoryAdapter()
   let handle: ((req: IncomingMessage, res: ServerResponse) => void) | undefined
@@ -98,6 +116,8 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
     if (path.startsWith('/.well-known/')) counts.discovery += 1
     else if (path === '/jwks') counts.jwks += 1
     else if (path === '/token') counts.token += 1
+    else if (path === '/token/introspection') counts.introspection += 1
+    else if (path === '/token/revocation') counts.revocation += 1
     if (handle) handle(req, res)
     else res.writeHead(503).end()
   })
@@ -109,7 +129,19 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
   const issuer = `http://${host.includes(':') ? `[${host}]` : host}:${port}`
 
   const mount = (): void => {
-    const provider = new Provider(issuer, buildConfiguration({ keys, clients, resources, scopes, accessTokenTtlSeconds, adapter }))
+    const provider = new Provider(
+      issuer,
+      buildConfiguration({
+        keys,
+        clients,
+        resources,
+        opaqueResources,
+        introspectionClients,
+        scopes,
+        accessTokenTtlSeconds,
+        adapter,
+      }),
+    )
     provider.on('server_error', (_ctx, error) => onServerError(error))
     handle = provider.callback()
   }
@@ -119,6 +151,8 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
     issuer,
     discoveryUrl: `${issuer}/.well-known/openid-configuration`,
     tokenEndpoint: `${issuer}/token`,
+    introspectionEndpoint: `${issuer}/token/introspection`,
+    revocationEndpoint: `${issuer}/token/revocation`,
     jwksUri: `${issuer}/jwks`,
     resources,
     scopes,

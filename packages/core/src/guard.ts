@@ -17,6 +17,7 @@ import type { AuthScheme } from './dpop/challenge.js'
 import type { DpopResourceMetadata } from './dpop/metadata.js'
 import { createDpopStage } from './dpop/stage.js'
 import { BearerError, type ChallengeContext, InvalidTokenError, ServiceUnavailableError } from './errors.js'
+import { createIntrospector } from './introspection/introspector.js'
 import { discoverJwksUri } from './jwks/discovery.js'
 import type { FetchLimits } from './jwks/fetch-json.js'
 import type { KeyCandidate, KeySet } from './jwks/key-set.js'
@@ -26,6 +27,7 @@ import { type ClaimRules, checkStaticClaims, checkTimeClaims, readTimeClaims, un
 import { checkHeader } from './jwt/header.js'
 import { type ParsedJws, parseCompactJws } from './jwt/parse.js'
 import { bindKey, type VerificationKey } from './jwt/signature.js'
+import { explainUnverifiable } from './jwt/unverifiable.js'
 import { deepFreeze } from './lib/deep-freeze.js'
 import { assertFetchableUrl, type GuardOptions, type ResolvedOptions, resolveOptions } from './options.js'
 import { rejection, withHeader } from './rejection.js'
@@ -44,7 +46,7 @@ export interface AuthenticateOptions {
 
 /** The object {@link createGuard} returns. Create one per API, at startup, and share it. */
 export interface Guard {
-  /** Verifies a compact JWT. Resolves its {@link AuthInfo} or rejects with a {@link BearerError}. */
+  /** Verifies a compact JWT (or introspects an opaque token, with `introspection`). Resolves its {@link AuthInfo} or rejects with a {@link BearerError}. */
   verify(token: string): Promise<AuthInfo>
   /** Reads the token from the request (RFC 6750 §2), then {@link Guard.verify}. */
   authenticate(request: BearerRequest): Promise<AuthInfo>
@@ -95,11 +97,14 @@ export function createGuard(options: GuardOptions): Guard {
     requiredClaims: config.requiredClaims,
     ignoredConfirmationMethods: config.ignoredConfirmationMethods,
     dpop: config.dpop !== undefined,
+    policy: config.claimPolicy,
   }
   const headerRules = { algorithms: config.algorithms, strict: config.strict }
   const context: ChallengeContext = { realm: config.realm, resourceMetadata: config.resourceMetadata }
   const readScopes = compileScopeReader(config.scopeClaims)
   const cache = config.tokenCacheSize > 0 ? new TokenCache(config.tokenCacheSize) : undefined
+  const introspector =
+    config.introspection === undefined ? undefined : createIntrospector(config, config.introspection, { rules, readScopes })
   const keys = createKeySources(config)
   const secretKeys = config.secret === undefined ? undefined : bindSecret(config)
   const nowSeconds = (): number => config.clock() / 1000
@@ -138,26 +143,30 @@ export function createGuard(options: GuardOptions): Guard {
     }
     if (verifiedBy === undefined) {
       const jwksUri = source?.uri
+      // Some tokens cannot verify by design (Entra tokens for Microsoft Graph): the cause says so.
+      const hint = explainUnverifiable(parsed.header)?.message
       throw candidates.length === 0
-        ? new InvalidTokenError('unknown signing key', { cause: rejection('unknown_key', { jwksUri }, parsed.header) })
+        ? new InvalidTokenError('unknown signing key', { cause: rejection('unknown_key', { jwksUri, hint }, parsed.header) })
         : new InvalidTokenError('invalid signature', {
-            cause: rejection('signature_invalid', { jwksUri, keysTried: candidates.length }, parsed.header),
+            cause: rejection('signature_invalid', { jwksUri, keysTried: candidates.length, hint }, parsed.header),
           })
     }
     const claims = parsed.payload
     let time: ReturnType<typeof readTimeClaims>
     let scopes: readonly string[]
+    let clientId: string | undefined
     try {
       time = readTimeClaims(claims)
       checkStaticClaims(claims, rules)
       checkTimeClaims(time, rules, nowSeconds())
       scopes = readScopes(claims)
+      clientId = config.claimPolicy.clientId(claims)
     } catch (error) {
       // Claim checks do not see the header: the cause gets the token's alg/kid here, on the refusal path only.
       if (BearerError.is(error)) withHeader(error.cause, parsed.header)
       throw error
     }
-    const auth = buildAuthInfo(token, parsed.header as JwtHeader, claims, scopes, rules.dpop === true)
+    const auth = buildAuthInfo(token, parsed.header as JwtHeader, claims, scopes, rules.dpop === true, clientId)
     if (cache?.admit(token)) cache.set(token, { auth, time, key: verifiedBy.record })
     return auth
   }
@@ -181,6 +190,7 @@ export function createGuard(options: GuardOptions): Guard {
         cause: rejection('malformed_token', { detail: `token is ${typeof token}, not a string` }),
       })
     }
+    if (introspector?.handles(token) === true) return introspector.verify(token)
     const hit = cache?.get(token)
     if (hit !== undefined) {
       if (note !== undefined) note.cacheHit = true
@@ -392,9 +402,9 @@ function buildAuthInfo(
   claims: Readonly<Record<string, JsonValue>>,
   scopes: readonly string[],
   dpop: boolean,
+  clientId: string | undefined,
 ): AuthInfo {
   const c = claims as JwtClaims
-  const clientId = c.client_id ?? c.azp
   const auth: { -readonly [K in keyof AuthInfo]: AuthInfo[K] } = {
     token,
     header: deepFreeze(header),

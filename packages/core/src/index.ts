@@ -2,6 +2,7 @@ export type { AdapterOptions, GuardSource, OptionalAuthOption, ResolvedAdapterOp
 export { createScopeRequirement, resolveAdapterOptions } from './adapter-support.js'
 export type { ScopeArguments } from './call-shape.js'
 export { checkBearerAuthArguments, looksLikeMiddlewareCall, readScopeArguments } from './call-shape.js'
+export type { AudienceReplacement, ClaimValueRules } from './claim-policy.js'
 export type {
   IntrospectionFailureMessage,
   IntrospectionStartMessage,
@@ -37,6 +38,9 @@ export {
 } from './errors.js'
 export type { AuthenticateOptions, Guard } from './guard.js'
 export { createGuard, isGuard } from './guard.js'
+export type { IntrospectionCache, IntrospectionRecord } from './introspection/cache.js'
+export { MemoryIntrospectionCache } from './introspection/cache.js'
+export type { IntrospectionClientAuth, IntrospectionOptions } from './introspection/options.js'
 export type { KeySetFetchEvent } from './jwks/remote-key-set.js'
 export type { Algorithm, AsymmetricAlgorithm, SymmetricAlgorithm } from './jwt/algorithms.js'
 export type { GuardOptions, GuardOptionsBase } from './options.js'

@@ -5,8 +5,16 @@
  */
 import { createSecretKey, type KeyObject } from 'node:crypto'
 import { isIP } from 'node:net'
+import {
+  type AudienceReplacement,
+  type ClaimPolicy,
+  type ClaimValueRules,
+  isAudienceReplacement,
+  resolveClaimPolicy,
+} from './claim-policy.js'
 import { dpopResourceMetadata } from './dpop/metadata.js'
 import { type DpopOptions, type ResolvedDpopOptions, resolveDpopOptions } from './dpop/options.js'
+import { type IntrospectionOptions, type ResolvedIntrospection, resolveIntrospection } from './introspection/options.js'
 import type { KeySetFetchEvent } from './jwks/remote-key-set.js'
 import {
   ALGORITHMS,
@@ -26,7 +34,7 @@ import type { AuthInfo } from './types.js'
  * know which `aud` to accept).
  */
 export type GuardOptions = GuardOptionsBase &
-  ({ readonly audience: string | readonly string[] } | { readonly protectedResource: ProtectedResourceOptions })
+  ({ readonly audience: string | readonly string[] | AudienceReplacement } | { readonly protectedResource: ProtectedResourceOptions })
 
 /** Every guard option; see {@link GuardOptions} for which are required. */
 export interface GuardOptionsBase {
@@ -34,9 +42,20 @@ export interface GuardOptionsBase {
   readonly issuer: string | readonly string[]
   /**
    * Accepted `aud` value(s); a token passes when one of its `aud` values is among them. Required, unless
-   * `protectedResource` is set: its `resource` is always accepted too (RFC 8707 resource indicators).
+   * `protectedResource` is set: its `resource` is always accepted too (RFC 8707 resource indicators). For
+   * providers whose access tokens carry no `aud` (Cognito), `{ replacedBy: { claim: value(s), ... } }` names
+   * the equivalent check instead: every listed claim must hold an accepted value.
    */
-  readonly audience?: string | readonly string[]
+  readonly audience?: string | readonly string[] | AudienceReplacement
+  /** Claims that must hold one of the given values, e.g. Keycloak `{ typ: 'Bearer' }`, Entra `{ tid: [...] }`. */
+  readonly claimValues?: ClaimValueRules
+  /**
+   * Claim(s) read, in order, for `AuthInfo.clientId` (Okta `cid`, Entra `appid`/`azp`, Cognito `client_id`).
+   * Naming it makes it required: a token carrying none is refused. Default `['client_id', 'azp']`, optional.
+   */
+  readonly clientIdClaim?: string | readonly string[]
+  /** Opaque tokens (or all tokens) checked by OAuth 2.0 token introspection (RFC 7662). Default: off. */
+  readonly introspection?: IntrospectionOptions
   /**
    * The JWKS URL. When absent, each issuer's `jwks_uri` is discovered from its RFC 8414 / OpenID metadata
    * on first use, and each issuer's tokens are verified with that issuer's keys only (RFC 8725 §3.8).
@@ -158,7 +177,10 @@ export interface GuardOptionsBase {
 
 export interface ResolvedOptions {
   readonly issuers: readonly string[]
+  /** Empty when `audience: { replacedBy }` replaces the audience check (`claimPolicy.replacesAudience`). */
   readonly audiences: readonly string[]
+  readonly claimPolicy: ClaimPolicy
+  readonly introspection: ResolvedIntrospection | undefined
   readonly jwksUri: string | undefined
   readonly algorithms: ReadonlySet<Algorithm>
   readonly algorithmList: readonly Algorithm[]
@@ -248,6 +270,8 @@ export function resolveOptions(options: GuardOptions): ResolvedOptions {
   if (typeof options !== 'object' || options === null) throw new TypeError('createGuard: options must be an object')
   assertKnownKeys(options, guardOptionNames, 'createGuard')
   const issuers = stringList(options.issuer, 'issuer')
+  const replacement = isAudienceReplacement(options.audience) ? options.audience.replacedBy : undefined
+  const claimPolicy = resolveClaimPolicy({ ...options, audienceReplacement: replacement })
   const allowInsecureHttp = bool(options.allowInsecureHttp, 'allowInsecureHttp', false)
 
   let secret: KeyObject | undefined
@@ -347,7 +371,9 @@ export function resolveOptions(options: GuardOptions): ResolvedOptions {
         ? protectedResource === undefined
           ? fail('audience', 'is required (or set protectedResource.resource, whose identifier tokens carry as aud)')
           : []
-        : stringList(options.audience, 'audience')),
+        : replacement !== undefined
+          ? []
+          : stringList(options.audience, 'audience')),
       ...(protectedResource === undefined ? [] : [protectedResource.resource]),
     ]),
   ]
@@ -362,6 +388,11 @@ export function resolveOptions(options: GuardOptions): ResolvedOptions {
   return {
     issuers,
     audiences,
+    claimPolicy,
+    introspection: resolveIntrospection(options.introspection, {
+      issuers,
+      checkUrl: (url, what) => assertFetchableUrl(url, what, allowInsecureHttp),
+    }),
     jwksUri,
     algorithms: new Set(algorithmList),
     algorithmList,

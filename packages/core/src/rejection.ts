@@ -51,9 +51,9 @@ export interface RejectionDetails {
   token_type_not_allowed: { readonly typ: JsonValue | undefined; readonly strict: boolean }
   // ----- keys and signature -----
   /** No key of the JWKS (or secret) matches the token's `alg`/`kid`, after the one refetch the cooldown allows. */
-  unknown_key: { readonly jwksUri?: string | undefined }
+  unknown_key: { readonly jwksUri?: string | undefined; readonly hint?: string | undefined }
   /** The signature does not verify with the selected key(s). */
-  signature_invalid: { readonly jwksUri?: string | undefined; readonly keysTried: number }
+  signature_invalid: { readonly jwksUri?: string | undefined; readonly keysTried: number; readonly hint?: string | undefined }
   // ----- claims -----
   /** `iss` is not one of the configured issuers (compared exactly: a trailing slash matters). */
   issuer_mismatch: { readonly expected: readonly string[]; readonly actual: JsonValue | undefined }

@@ -28,13 +28,13 @@ export interface JwtClaims {
 
 /** What a successful verification yields; adapters expose it as `req.auth`, `ctx.state.auth`, `request.auth`. */
 export interface AuthInfo {
-  /** The compact JWT as received. */
+  /** The token as received (a compact JWT, or an opaque token checked by introspection). */
   readonly token: string
   readonly header: JwtHeader
   readonly claims: JwtClaims
   /** Granted scopes, from `scope`/`scp` or the configured `scopeClaim`, de-duplicated, in token order. */
   readonly scopes: readonly string[]
-  /** The OAuth client: `client_id` (RFC 9068), falling back to `azp`. */
+  /** The OAuth client: `client_id` (RFC 9068), falling back to `azp`; or the configured `clientIdClaim`. */
   readonly clientId?: string
   readonly subject?: string
   /** `exp`, in seconds since the epoch. */

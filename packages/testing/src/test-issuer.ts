@@ -3,10 +3,12 @@
  * OpenID discovery documents and a JWKS, mints access tokens with its keys, rotates them, and misbehaves
  * on demand (down, hanging, slow, HTTP errors, invalid JSON, oversized bodies, redirects).
  */
-import { randomUUID } from 'node:crypto'
+import { randomBytes, randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { type CryptoKey, exportJWK, generateKeyPair, type JWK, type JWTPayload, SignJWT } from 'jose'
+import { type ClientAuthMethod, handleIntrospection, type IntrospectionClient, type IntrospectionState } from './introspection-endpoint.js'
+import { hashedNonce, type ProviderTokenShape, shapeToken } from './provider-tokens.js'
 
 export type SigningAlgorithm = 'RS256' | 'RS384' | 'RS512' | 'PS256' | 'PS384' | 'PS512' | 'ES256' | 'ES384' | 'ES512' | 'EdDSA' | 'Ed25519'
 
@@ -19,6 +21,15 @@ export interface TestIssuerOptions {
   readonly issuerPath?: string
   /** `Cache-Control` sent with the JWKS. Default: none. */
   readonly jwksCacheControl?: string
+  /** The resource server allowed to call the introspection endpoint. Default `resource-server` / `resource-server-secret`. */
+  readonly introspectionClient?: IntrospectionClient
+}
+
+export interface OpaqueTokenOptions {
+  /** Space-delimited `scope`. */
+  readonly scope?: string
+  /** Seconds until `exp`. Default 3600. */
+  readonly expiresIn?: number
 }
 
 export interface SignOptions {
@@ -76,6 +87,27 @@ export interface TestIssuer {
   readonly audience: string
   /** Mints a signed access token. Default claims: iss, aud, sub, client_id, iat, exp, jti; `typ: at+jwt`. */
   sign(claims?: JWTPayload, options?: SignOptions): Promise<string>
+  /**
+   * Mints a token in the shape a real provider emits (Auth0, Entra v1/v2, Okta, Keycloak, Cognito; access
+   * or ID token), signed RS256 with this issuer's newest RS256 key. Its `iss` is the provider's, so verify
+   * it with the provider's preset and `jwksUri` pointed at {@link TestIssuer.jwksUri}.
+   */
+  signAs(shape: ProviderTokenShape): Promise<string>
+  /** `${origin}/introspect`, also announced as `introspection_endpoint` in discovery. */
+  readonly introspectionEndpoint: string
+  /**
+   * Issues an opaque (random, 43-character) access token; the introspection endpoint answers it with
+   * `active: true` and these claims (defaults: iss, aud, sub, client_id, iat, exp, token_type Bearer).
+   */
+  issueOpaque(claims?: JWTPayload, options?: OpaqueTokenOptions): string
+  /** Revokes an opaque token: it introspects as `{"active":false}` from now on. */
+  revoke(token: string): void
+  /** Makes the introspection endpoint misbehave (`ok` restores it). */
+  failIntrospection(mode: FailureMode, options?: { readonly delayMs?: number }): void
+  /** Introspection requests served so far (also counted in `requests.total`); reset by `resetCounts`. */
+  readonly introspectionRequests: number
+  /** Client authentication method of the last accepted introspection request. */
+  readonly lastIntrospectionAuth: ClientAuthMethod | undefined
   /** Adds a new signing key (newest signs by default) and returns its `kid`. */
   rotate(options?: RotateOptions): Promise<string>
   /** Publishes a key created with `publish: false`. */
@@ -103,6 +135,20 @@ export interface TestIssuer {
 export async function createTestIssuer(options: TestIssuerOptions = {}): Promise<TestIssuer> {
   const keys: SigningKey[] = []
   const counts = { jwks: 0, discovery: 0, total: 0 }
+  let introspectionCount = 0
+  let introspectionMode: FailureMode = 'ok'
+  let introspectionDelayMs = 0
+  const introspection: IntrospectionState = {
+    tokens: new Map(),
+    client: {
+      clientId: options.introspectionClient?.clientId ?? 'resource-server',
+      clientSecret: options.introspectionClient?.clientSecret ?? 'resource-server-secret',
+      publicKey: options.introspectionClient?.publicKey,
+    },
+    issuer: () => issuer,
+    endpoint: () => `${origin}/introspect`,
+    lastAuthMethod: undefined,
+  }
   const sockets = new Set<Socket>()
   let extraKeys: readonly unknown[] = []
   let mode: FailureMode = 'ok'
@@ -132,12 +178,33 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
       counts.jwks += 1
       return respond(req, res, jwks, true, true)
     }
+    if (url.pathname === '/introspect') {
+      introspectionCount += 1
+      const answer = (): void => {
+        handleIntrospection(req, res, introspection).catch(() => res.destroy())
+      }
+      if (introspectionMode === 'ok') return answer()
+      if (introspectionMode === 'slow') {
+        setTimeout(answer, introspectionDelayMs)
+        return
+      }
+      const saved = mode
+      mode = introspectionMode
+      respond(req, res, () => ({}), true, false)
+      mode = saved
+      return
+    }
     if (isDiscoveryPath(url.pathname, path)) {
       counts.discovery += 1
       return respond(
         req,
         res,
-        () => ({ issuer: metadataIssuer ?? issuer, jwks_uri: jwksUri, token_endpoint: `${origin}/token` }),
+        () => ({
+          issuer: metadataIssuer ?? issuer,
+          jwks_uri: jwksUri,
+          token_endpoint: `${origin}/token`,
+          introspection_endpoint: `${origin}/introspect`,
+        }),
         failDiscovery,
         false,
       )
@@ -227,6 +294,51 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
       for (const name of Object.keys(header)) if (header[name] === undefined) delete header[name]
       return new SignJWT(payload).setProtectedHeader(header as { alg: string }).sign(key.privateKey)
     },
+    introspectionEndpoint: `${origin}/introspect`,
+    issueOpaque(claims = {}, opaqueOptions = {}) {
+      const token = randomBytes(32).toString('base64url')
+      const now = Math.floor(Date.now() / 1000)
+      introspection.tokens.set(token, {
+        revoked: false,
+        claims: {
+          iss: issuer,
+          aud: audience,
+          sub: 'test-client',
+          client_id: 'test-client',
+          iat: now,
+          exp: now + (opaqueOptions.expiresIn ?? 3600),
+          token_type: 'Bearer',
+          ...(opaqueOptions.scope === undefined ? {} : { scope: opaqueOptions.scope }),
+          ...claims,
+        },
+      })
+      return token
+    },
+    revoke(token) {
+      const entry = introspection.tokens.get(token)
+      if (entry) entry.revoked = true
+    },
+    failIntrospection(failure, failOptions = {}) {
+      introspectionMode = failure
+      introspectionDelayMs = failOptions.delayMs ?? 0
+    },
+    get introspectionRequests() {
+      return introspectionCount
+    },
+    get lastIntrospectionAuth() {
+      return introspection.lastAuthMethod
+    },
+    async signAs(shape) {
+      const key = [...keys].reverse().find((k) => k.alg === 'RS256' && k.published) ?? (await addKey('RS256', true))
+      const { header, claims, graphNonce } = shapeToken(shape, key.kid)
+      if (graphNonce === undefined) return new SignJWT(claims).setProtectedHeader(header as { alg: string }).sign(key.privateKey)
+      // Graph's scheme: the signature covers a header holding the nonce's hash; the token carries the nonce.
+      const signed = await new SignJWT(claims)
+        .setProtectedHeader({ ...header, nonce: hashedNonce(graphNonce) } as unknown as { alg: string })
+        .sign(key.privateKey)
+      const sent = Buffer.from(JSON.stringify({ ...header, nonce: graphNonce })).toString('base64url')
+      return `${sent}.${signed.slice(signed.indexOf('.') + 1)}`
+    },
     async rotate(rotateOptions = {}) {
       const alg = rotateOptions.alg ?? keys[keys.length - 1]?.alg ?? 'RS256'
       if (rotateOptions.keepPrevious === false) for (const k of keys) k.published = false
@@ -263,6 +375,7 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
     resetCounts() {
       counts.jwks = 0
       counts.discovery = 0
+      introspectionCount = 0
       counts.total = 0
     },
     close() {

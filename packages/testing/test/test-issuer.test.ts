@@ -36,6 +36,7 @@ describe('endpoints', () => {
         issuer: as.issuer,
         jwks_uri: as.jwksUri,
         token_endpoint: `${as.origin}/token`,
+        introspection_endpoint: as.introspectionEndpoint,
       })
     }
     expect(as.requests).toEqual({ jwks: 0, discovery: 2, total: 2 })

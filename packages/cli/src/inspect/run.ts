@@ -74,7 +74,10 @@ export async function inspectToken(options: InspectOptions, token: string, now: 
 
   const expect: Expectations = {
     issuers: given.issuer === undefined ? undefined : toList(given.issuer),
-    audiences: given.audience === undefined ? undefined : toList(given.audience),
+    audiences:
+      typeof given.audience === 'string' || Array.isArray(given.audience)
+        ? toList(given.audience as string | readonly string[])
+        : undefined,
     algorithms: given.algorithms ?? DEFAULT_ALGORITHMS,
     clockToleranceSeconds: given.clockTolerance ?? 5,
     maxTokenAgeSeconds: given.maxTokenAge,

@@ -4,6 +4,7 @@
  * exactly, or it is not used (RFC 8414 §3.3). Nothing else is taken from it: in particular not the
  * algorithms, which stay the guard's own allow-list.
  */
+import type { JsonValue } from '../types.js'
 import { type FetchLimits, fetchJson, UpstreamError } from './fetch-json.js'
 
 export function discoveryUrls(issuer: string): string[] {
@@ -21,6 +22,18 @@ export function discoveryUrls(issuer: string): string[] {
 }
 
 export async function discoverJwksUri(issuer: string, limits: FetchLimits): Promise<string> {
+  return discoverEndpoint(issuer, limits, 'jwks_uri')
+}
+
+/**
+ * One URL member of the issuer's metadata (`jwks_uri`, `introspection_endpoint`), after the same issuer
+ * match and the same URL policy as configured URLs.
+ */
+export async function discoverEndpoint(
+  issuer: string,
+  limits: FetchLimits,
+  member: 'jwks_uri' | 'introspection_endpoint',
+): Promise<string> {
   let lastError: unknown
   for (const location of discoveryUrls(issuer)) {
     let body: unknown
@@ -34,26 +47,27 @@ export async function discoverJwksUri(issuer: string, limits: FetchLimits): Prom
       }
       throw error
     }
-    const metadata = body as { issuer?: unknown; jwks_uri?: unknown } | null
+    const metadata = body as Record<string, unknown> | null
     if (typeof metadata !== 'object' || metadata === null) throw new UpstreamError('metadata is not a JSON object')
     if (metadata.issuer !== issuer) {
       // Permanent: the configured issuer is wrong (a trailing slash, a proxy's host name), not the network.
       throw new UpstreamError('metadata issuer does not match the configured issuer', {
         url: location,
-        configuration: { reason: 'discovery_issuer_mismatch', expected: issuer, actual: metadata.issuer },
+        configuration: { reason: 'discovery_issuer_mismatch', expected: issuer, actual: metadata.issuer as JsonValue | undefined },
       })
     }
-    if (typeof metadata.jwks_uri !== 'string') throw new UpstreamError('metadata has no jwks_uri', { url: location })
+    const url = metadata[member]
+    if (typeof url !== 'string') throw new UpstreamError(`metadata has no ${member}`, { url: location })
     try {
-      limits.checkUrl(metadata.jwks_uri, 'discovered jwks_uri')
+      limits.checkUrl(url, `discovered ${member}`)
     } catch (cause) {
-      throw new UpstreamError('discovered jwks_uri is not acceptable', {
+      throw new UpstreamError(`discovered ${member} is not acceptable`, {
         cause,
         url: location,
-        configuration: { reason: 'discovery_jwks_uri_refused', issuer, jwksUri: metadata.jwks_uri },
+        configuration: { reason: 'discovery_jwks_uri_refused', issuer, jwksUri: url },
       })
     }
-    return metadata.jwks_uri
+    return url
   }
   throw new UpstreamError('no authorization server metadata found', { cause: lastError })
 }

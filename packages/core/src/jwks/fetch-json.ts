@@ -17,6 +17,12 @@ export interface FetchLimits {
 
 const MAX_REDIRECTS = 5
 
+/** A form POST instead of a GET (token introspection). Never redirected: a redirect would resend credentials. */
+export interface JsonPost {
+  readonly body: string
+  readonly headers: Readonly<Record<string, string>>
+}
+
 export interface FetchedJson {
   readonly body: unknown
   readonly maxAgeSeconds: number | undefined
@@ -62,10 +68,10 @@ function originOf(url: string): string | undefined {
  * passes the issuer's): a redirect to another origin, or a discovered `jwks_uri` on another origin, gets
  * none of them, so an API key or `Authorization` header never leaks to a host it was not configured for.
  */
-export async function fetchJson(url: string, limits: FetchLimits, headersOrigin?: string): Promise<FetchedJson> {
+export async function fetchJson(url: string, limits: FetchLimits, headersOrigin?: string, post?: JsonPost): Promise<FetchedJson> {
   let current = url
   try {
-    return await fetchFrom(url, limits, headersOrigin ?? originOf(url), (hop) => {
+    return await fetchFrom(url, limits, headersOrigin ?? originOf(url), post, (hop) => {
       current = hop
     })
   } catch (error) {
@@ -78,12 +84,14 @@ async function fetchFrom(
   url: string,
   limits: FetchLimits,
   trusted: string | undefined,
+  post: JsonPost | undefined,
   onHop: (url: string) => void,
 ): Promise<FetchedJson> {
   const signal = AbortSignal.timeout(limits.timeoutMs)
   const headersFor = (target: string) => (trusted !== undefined && originOf(target) === trusted ? limits.headers : undefined)
-  let response = await request(url, limits, signal, headersFor(url))
-  for (let hops = 0; limits.followRedirects && isRedirect(response.status); hops += 1) {
+  let response = await request(url, limits, signal, headersFor(url), post)
+  // A POST (introspection) never follows redirects: its credentials would go where the redirect says.
+  for (let hops = 0; limits.followRedirects && post === undefined && isRedirect(response.status); hops += 1) {
     await response.body?.cancel().catch(() => {})
     const location = response.headers.get('location')
     if (location === null || hops === MAX_REDIRECTS) throw new UpstreamError('unusable redirect', { httpStatus: response.status })
@@ -120,13 +128,15 @@ async function request(
   limits: FetchLimits,
   signal: AbortSignal,
   extraHeaders: Readonly<Record<string, string>> | undefined,
+  post?: JsonPost,
 ): Promise<Response> {
   try {
     return await limits.fetch(url, {
-      method: 'GET',
-      headers: extraHeaders === undefined ? { accept: 'application/json' } : { accept: 'application/json', ...extraHeaders },
+      method: post === undefined ? 'GET' : 'POST',
+      headers: { accept: 'application/json', ...extraHeaders, ...post?.headers },
       redirect: 'manual',
       signal,
+      ...(post === undefined ? {} : { body: post.body }),
     })
   } catch (cause) {
     throw new UpstreamError(signal.aborted ? `timed out after ${limits.timeoutMs} ms` : 'request failed', { cause })

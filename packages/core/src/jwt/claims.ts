@@ -2,6 +2,7 @@
  * Registered-claim checks (RFC 7519 §4.1, RFC 9068 §4). Runs after the signature check, and the time
  * checks run again on every verified-token cache hit.
  */
+import type { ClaimPolicy } from '../claim-policy.js'
 import { InvalidTokenError } from '../errors.js'
 import { rejection } from '../rejection.js'
 import type { JsonValue } from '../types.js'
@@ -19,6 +20,8 @@ export interface ClaimRules {
   readonly ignoredConfirmationMethods: ReadonlySet<string>
   /** DPoP is on: a `cnf.jkt` binding passes here; the guard then demands the proof (RFC 9449 §7). */
   readonly dpop?: boolean
+  /** Provider claim rules; with `replacesAudience` its check stands in for the `aud` check. */
+  readonly policy?: ClaimPolicy
 }
 
 export interface TimeClaims {
@@ -90,11 +93,13 @@ export function checkStaticClaims(claims: Claims, rules: ClaimRules): void {
   }
   const { iss, aud } = claims
   if (typeof iss !== 'string' || !rules.issuers.has(iss)) throw unexpectedIssuer(iss, rules)
-  if (!audienceMatches(aud, rules.audiences)) {
+  // A provider policy may replace the audience check with an equivalent one (Cognito's client_id), never drop it.
+  if (rules.policy?.replacesAudience !== true && !audienceMatches(aud, rules.audiences)) {
     throw new InvalidTokenError('unexpected audience', {
       cause: rejection('audience_mismatch', { expected: [...rules.audiences], actual: aud }),
     })
   }
+  rules.policy?.check?.(claims)
   optionalString(claims, 'sub')
   optionalString(claims, 'jti')
   optionalString(claims, 'client_id')
@@ -120,6 +125,13 @@ export function checkStaticClaims(claims: Claims, rules: ClaimRules): void {
 /** 401 for an `iss` that is not configured; also used before key lookup in discovery mode. */
 export function unexpectedIssuer(iss: JsonValue | undefined, rules: Pick<ClaimRules, 'issuers'>): InvalidTokenError {
   return new InvalidTokenError('unexpected issuer', { cause: rejection('issuer_mismatch', { expected: [...rules.issuers], actual: iss }) })
+}
+
+/** A bounded rendering of a hostile claim value, for server-side causes only. */
+function describe(value: JsonValue | undefined): string {
+  if (value === undefined) return '(absent)'
+  const text = JSON.stringify(value)
+  return text.length > 120 ? `${text.slice(0, 120)}…` : text
 }
 
 function audienceMatches(aud: JsonValue | undefined, accepted: ReadonlySet<string>): boolean {
