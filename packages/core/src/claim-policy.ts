@@ -4,7 +4,9 @@
  * whose access tokens carry no `aud` (Cognito, `audience: { replacedBy }`). Validated once at startup; the compiled check runs with the
  * other static claim checks, on JWT claims and on introspection responses alike.
  */
+
 import { InvalidTokenError } from './errors.js'
+import { rejection } from './rejection.js'
 import type { JsonValue } from './types.js'
 
 /** Claim name → accepted value(s). A claim holding an array passes when one of its strings is accepted. */
@@ -63,13 +65,6 @@ function compileRules(value: unknown, option: string): Array<readonly [string, R
   })
 }
 
-/** Short, bounded rendering of a hostile claim value for a server-side `cause`. */
-function show(value: JsonValue | undefined): string {
-  if (value === undefined) return 'absent'
-  const text = JSON.stringify(value)
-  return text.length > 100 ? `${text.slice(0, 100)}…` : text
-}
-
 function matches(value: JsonValue | undefined, accepted: ReadonlySet<string>): boolean {
   if (typeof value === 'string') return accepted.has(value)
   // An array passes on one accepted string, but any non-string member makes it malformed (as for `aud`).
@@ -115,15 +110,14 @@ export function resolveClaimPolicy(options: ClaimPolicyOptions): ClaimPolicy {
             const value = Object.hasOwn(claims, claim) ? claims[claim] : undefined
             if (!matches(value, accepted)) {
               throw new InvalidTokenError(`unexpected ${claim}`, {
-                cause: new Error(`claim ${claim} is ${show(value)}; accepted: ${[...accepted].join(', ')}`),
+                cause: rejection('claim_value_mismatch', { claim, actual: value, expected: [...accepted] }),
               })
             }
           }
           if (clientIdRequired && clientId(claims) === undefined) {
             throw new InvalidTokenError('missing client id', {
-              cause: new Error(
-                `none of the client id claims (${clientIdClaims.join(', ')}) is a string: not an access token of this provider?`,
-              ),
+              // Often an ID token presented as an access token.
+              cause: rejection('client_id_missing', { claims: clientIdClaims }),
             })
           }
         }

@@ -73,6 +73,19 @@ export interface RejectionDetails {
   token_too_old: { readonly iat: number; readonly now: number; readonly maxTokenAge: number }
   /** `cnf` binds the token to a key (DPoP `jkt`, mTLS `x5t#S256`, RFC 7800 `jwk`/`jku`/`kid`, ...) whose possession is not proven. */
   sender_constrained_token: { readonly methods: readonly string[] }
+  /** A provider rule (`claimValues`, a preset's `tid`/`token_use`/`typ`, an audience replacement) refused a claim value. */
+  claim_value_mismatch: { readonly claim: string; readonly actual: JsonValue | undefined; readonly expected: readonly JsonValue[] }
+  /** `clientIdClaim` is set and none of its claims is a string (often an ID token presented as an access token). */
+  client_id_missing: { readonly claims: readonly string[] }
+  // ----- introspection (RFC 7662) -----
+  /** Refused without a call: the token cannot be one of this server's (length, characters, `tokenPattern`). */
+  introspection_not_attempted: { readonly detail: string }
+  /** The endpoint answered `active: false` (unknown, expired or revoked token). */
+  token_inactive: Record<never, never>
+  /** The introspection call budget is spent (503). */
+  introspection_budget_exhausted: { readonly callsPerSecond: number }
+  /** The introspection endpoint failed (503): down, slow, not JSON, no boolean `active`. */
+  introspection_unavailable: { readonly url?: string | undefined; readonly detail: string; readonly error: unknown }
   // ----- application -----
   /** The `validate` hook returned something else than `true` or nothing; `returned` is its type (`'false'`, `'null'`, `'number'`, ...). */
   validate_rejected: { readonly returned: string }
@@ -176,6 +189,12 @@ const REASONS: ReadonlySet<string> = new Set<RejectionReason>([
   'token_issued_in_future',
   'token_too_old',
   'sender_constrained_token',
+  'claim_value_mismatch',
+  'client_id_missing',
+  'introspection_not_attempted',
+  'token_inactive',
+  'introspection_budget_exhausted',
+  'introspection_unavailable',
   'validate_rejected',
   'validate_threw',
   'insufficient_scope',

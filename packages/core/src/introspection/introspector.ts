@@ -8,6 +8,7 @@
  * The response then meets the same rules as JWT claims: issuer, audience (or its replacement), required
  * claims, time, provider claim rules, scopes, and the user's `validate`.
  */
+
 import { createHash } from 'node:crypto'
 import { BearerError, InvalidTokenError, ServiceUnavailableError } from '../errors.js'
 import { discoverEndpoint } from '../jwks/discovery.js'
@@ -15,6 +16,7 @@ import type { FetchLimits } from '../jwks/fetch-json.js'
 import { type ClaimRules, checkStaticClaims, checkTimeClaims, readTimeClaims } from '../jwt/claims.js'
 import { deepFreeze } from '../lib/deep-freeze.js'
 import { assertFetchableUrl, type ResolvedOptions } from '../options.js'
+import { rejection } from '../rejection.js'
 import type { AuthInfo, JsonValue, JwtClaims, JwtHeader } from '../types.js'
 import { CallBudget } from './budget.js'
 import { type IntrospectionRecord, MemoryIntrospectionCache } from './cache.js'
@@ -82,7 +84,9 @@ export function createIntrospector(config: ResolvedOptions, settings: ResolvedIn
               ? 'does not match introspection.tokenPattern'
               : undefined
     if (reason !== undefined) {
-      throw new InvalidTokenError('invalid token', { cause: new Error(`refused without introspection: the token is ${reason}`) })
+      throw new InvalidTokenError('invalid token', {
+        cause: rejection('introspection_not_attempted', { detail: `the token is ${reason}` }),
+      })
     }
   }
 
@@ -101,15 +105,21 @@ export function createIntrospector(config: ResolvedOptions, settings: ResolvedIn
     const wait = budget.take()
     if (wait > 0) {
       throw new ServiceUnavailableError(Math.max(1, Math.ceil(wait / 1000)), {
-        cause: new Error(`introspection budget of ${settings.callsPerSecond} calls per second exhausted`),
+        cause: rejection('introspection_budget_exhausted', { callsPerSecond: settings.callsPerSecond }),
       })
     }
     try {
       return await introspect(token, await resolveEndpoint(), settings, limits)
-    } catch (cause) {
-      lastFailure = cause
+    } catch (error) {
+      // The upstream detail, never the client secret (the request's credentials are not part of any error).
+      const url = (error as { url?: unknown }).url
+      lastFailure = rejection('introspection_unavailable', {
+        url: typeof url === 'string' ? url : settings.endpoint,
+        detail: error instanceof Error ? error.message : String(error),
+        error,
+      })
       blockedUntil = now() + FAILURE_BACKOFF_MS
-      throw new ServiceUnavailableError(Math.ceil(FAILURE_BACKOFF_MS / 1000), { cause })
+      throw new ServiceUnavailableError(Math.ceil(FAILURE_BACKOFF_MS / 1000), { cause: lastFailure })
     }
   }
 
@@ -138,13 +148,13 @@ export function createIntrospector(config: ResolvedOptions, settings: ResolvedIn
   }
 
   const toAuthInfo = (token: string, record: IntrospectionRecord): AuthInfo => {
-    if (!record.active)
-      throw new InvalidTokenError('token not active', { cause: new Error('the introspection endpoint answered active: false') })
+    if (!record.active) throw new InvalidTokenError('token not active', { cause: rejection('token_inactive', {}) })
     const response = record.claims
     const tokenType = response.token_type
     if (typeof tokenType === 'string' && tokenType.toLowerCase() === 'dpop') {
       throw new InvalidTokenError('sender-constrained token sent as bearer', {
-        cause: new Error('introspection says token_type DPoP: proof-of-possession checks for introspected tokens are not supported yet'),
+        // Proof-of-possession checks for introspected tokens are not supported yet.
+        cause: rejection('sender_constrained_token', { methods: ['jkt'] }),
       })
     }
     // RFC 7662 makes `iss` optional: the one issuer whose endpoint answered is the issuer.
