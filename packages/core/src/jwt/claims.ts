@@ -127,13 +127,6 @@ export function unexpectedIssuer(iss: JsonValue | undefined, rules: Pick<ClaimRu
   return new InvalidTokenError('unexpected issuer', { cause: rejection('issuer_mismatch', { expected: [...rules.issuers], actual: iss }) })
 }
 
-/** A bounded rendering of a hostile claim value, for server-side causes only. */
-function describe(value: JsonValue | undefined): string {
-  if (value === undefined) return '(absent)'
-  const text = JSON.stringify(value)
-  return text.length > 120 ? `${text.slice(0, 120)}…` : text
-}
-
 function audienceMatches(aud: JsonValue | undefined, accepted: ReadonlySet<string>): boolean {
   if (typeof aud === 'string') return accepted.has(aud)
   if (!Array.isArray(aud) || aud.length === 0) return false
