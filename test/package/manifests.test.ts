@@ -89,6 +89,11 @@ describe.each(publicPackages)('%s', (dir) => {
 })
 
 it('the workspace-private packages (examples, bench) are never published', () => {
-  const privateDirs = ['bench', ...readdirSync(`${root}examples`, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => `examples/${d.name}`)]
+  const privateDirs = [
+    'bench',
+    ...readdirSync(`${root}examples`, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => `examples/${d.name}`),
+  ]
   for (const dir of privateDirs) expect(readManifest(dir).private, dir).toBe(true)
 })
