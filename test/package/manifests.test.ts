@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest'
 const root = fileURLToPath(new URL('../../', import.meta.url))
 const repositoryUrl = 'git+https://github.com/bearer-guard/bearer-guard.git'
 /** require(esm) works unflagged from these versions on (the same range jose 6 states). */
-export const supportedNode = '^20.19.0 || ^22.12.0 || >=23'
+const supportedNode = '^20.19.0 || ^22.12.0 || >=23'
 
 interface Manifest {
   name: string
