@@ -3,6 +3,7 @@
  * builds, `workspace:` ranges become versions), then `npm install` the tarballs with every framework
  * version the adapters claim into one scratch app outside the workspace. The install is keyed by the
  * tarballs' bytes and the dependency list, so the Node 22 and 24 runs of CI reuse the Node 20 run's app.
+ * Delete `$TMPDIR/bearer-guard-scratch-*` to force a fresh install.
  */
 import { execFile } from 'node:child_process'
 import { createHash } from 'node:crypto'
@@ -11,6 +12,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
+import { gunzipSync } from 'node:zlib'
 import type { TestProject } from 'vitest/node'
 import { frameworkVersions, toolDependencies } from './versions.js'
 
@@ -60,7 +62,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
     const { stdout } = await run('tar', ['-xOzf', tarball, 'package/package.json'])
     const manifest = JSON.parse(stdout) as { name: string }
     names[manifest.name] = `file:./tarballs/${tarball.slice(packDir.length + 1)}`
-    hash.update(await readFile(tarball))
+    // The tar inside, not the gzip around it: zlib's output differs between Node.js versions.
+    hash.update(gunzipSync(await readFile(tarball)))
   }
 
   const app = join(tmpdir(), `bearer-guard-scratch-${hash.digest('hex').slice(0, 16)}`)
