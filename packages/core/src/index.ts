@@ -1,6 +1,6 @@
 export type { AdapterOptions, GuardSource, OptionalAuthOption, ResolvedAdapterOptions, ScopeRequirement } from './adapter-support.js'
 export { createScopeRequirement, resolveAdapterOptions } from './adapter-support.js'
-export type { BearerErrorCode, BearerErrorHeaders, ChallengeContext } from './errors.js'
+export type { BearerErrorCode, BearerErrorHeaders, BearerErrorInit, ChallengeContext } from './errors.js'
 export {
   BearerError,
   InsufficientScopeError,

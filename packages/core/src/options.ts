@@ -17,6 +17,7 @@ import {
 import type { TokenLocation } from './request/extract-token.js'
 import type { AuthInfo } from './types.js'
 
+/** Options of {@link createGuard}, checked once when the guard is created (a bad value throws a `TypeError` naming it). */
 export interface GuardOptions {
   /** Accepted `iss` value(s), compared exactly (a trailing slash matters). Required. */
   readonly issuer: string | readonly string[]

@@ -17,6 +17,7 @@ import fp from 'fastify-plugin'
 import { type FastifyBearerAuthOptions, resolvePluginOptions } from './options.js'
 import { compileRoutePolicy, defaultPolicy, type RouteAuthConfig, type RoutePolicy } from './route-policy.js'
 
+/** Options of the `requireScopes` hook factory. */
 export interface RequireScopesOptions {
   /** `'all'` (default): every scope is needed. `'any'`: one of them is enough. */
   readonly mode?: ScopeMode
