@@ -76,8 +76,14 @@ describe.each(publicPackages)('%s', (dir) => {
     expect(readFileSync(`${root}${dir}/LICENSE`, 'utf8')).toBe(readFileSync(`${root}LICENSE`, 'utf8'))
   })
 
+  it('is published publicly, with provenance (RELEASING.md)', () => {
+    expect((manifest as { publishConfig?: unknown }).publishConfig).toEqual({ access: 'public', provenance: true })
+  })
+
   it('has a changelog starting at its current version', () => {
     const changelog = readFileSync(`${root}${dir}/CHANGELOG.md`, 'utf8')
+    // The heading changesets writes and reads: `# <name>`, then one `## <version>` per release.
+    expect(changelog.startsWith(`# ${manifest.name}\n`)).toBe(true)
     expect(changelog).toMatch(new RegExp(`^## ${manifest.version.replaceAll('.', '\\.')}$`, 'm'))
   })
 
