@@ -9,6 +9,7 @@ import type { GuardOptions } from './options.js'
 import { compileScopeCheck, type ScopeCheck, type ScopeMode } from './scopes.js'
 import type { AuthInfo } from './types.js'
 
+/** The `optional` switch every adapter accepts next to the guard options. */
 export interface OptionalAuthOption {
   /** Let requests without any token through, with no auth set. A present but bad token still fails. Default false. */
   readonly optional?: boolean
@@ -20,6 +21,7 @@ export type GuardSource = Guard | GuardOptions | { readonly guard: Guard }
 /** What an adapter's `bearerAuth(...)` accepts. */
 export type AdapterOptions = Guard | (GuardOptions & OptionalAuthOption) | ({ readonly guard: Guard } & OptionalAuthOption)
 
+/** What {@link resolveAdapterOptions} returns to an adapter: the guard to use and whether auth is optional. */
 export interface ResolvedAdapterOptions {
   readonly guard: Guard
   readonly optional: boolean

@@ -40,12 +40,19 @@ export interface ChallengeContext {
 
 const BRAND = Symbol.for('bearer-guard.BearerError')
 
-interface BearerErrorInit {
+/** What a {@link BearerError} is built from (the subclasses fill it in; most code never builds one). */
+export interface BearerErrorInit {
+  /** HTTP status: 400, 401, 403 or 503. */
   readonly status: number
+  /** RFC 6750 `error` code; none for a bare 401 challenge or a 503. */
   readonly code: BearerErrorCode | undefined
+  /** Short, stable `error_description` sent to the client. */
   readonly description: string
+  /** Scopes named in the `insufficient_scope` challenge. */
   readonly scope?: readonly string[] | undefined
+  /** The detailed reason, kept server-side (never sent). */
   readonly cause?: unknown
+  /** `Retry-After` for a 503, in seconds. */
   readonly retryAfterSeconds?: number | undefined
   readonly nonce?: string | undefined
 }
@@ -70,7 +77,7 @@ export class BearerError extends Error {
   readonly scope: readonly string[] | undefined
   /** Koa: the message is safe to show to the client. */
   readonly expose = true
-  /** Response headers, including the `WWW-Authenticate` challenge. Realm-less until {@link withContext}. */
+  /** Response headers, including the `WWW-Authenticate` challenge. Realm-less until {@link Guard.challenge} completes it. */
   readonly headers: BearerErrorHeaders
   /** Seconds the client should wait before retrying (503 only). */
   readonly retryAfterSeconds: number | undefined

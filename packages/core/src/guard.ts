@@ -39,6 +39,7 @@ import type { AuthInfo, BearerRequest, JsonValue, JwtClaims, JwtHeader } from '.
 
 const GUARD = Symbol.for('bearer-guard.Guard')
 
+/** Per-call options of {@link Guard.authenticate}. */
 export interface AuthenticateOptions {
   /** Resolve `undefined` instead of throwing when the request carries no token at all. A bad token still throws. */
   readonly optional?: boolean
@@ -50,7 +51,9 @@ export interface Guard {
   verify(token: string): Promise<AuthInfo>
   /** Reads the token from the request (RFC 6750 §2), then {@link Guard.verify}. */
   authenticate(request: BearerRequest): Promise<AuthInfo>
+  /** With `optional: true`: resolves `undefined` when the request carries no token at all. */
   authenticate(request: BearerRequest, options: AuthenticateOptions & { readonly optional: true }): Promise<AuthInfo | undefined>
+  /** With options decided at run time: `undefined` only when `optional` is set and no token was sent. */
   authenticate(request: BearerRequest, options?: AuthenticateOptions): Promise<AuthInfo | undefined>
   /**
    * Compiles a scope requirement once (names validated now); the returned check throws a 403
@@ -60,8 +63,8 @@ export interface Guard {
   /** Completes a {@link BearerError} with this guard's realm and resource metadata. */
   challenge<E extends BearerError>(error: E): E
   /**
-   * Refetches the JWKS now (every issuer's), e.g. after an out-of-band key rotation notice. Rejects with a
-   * {@link ServiceUnavailableError} (upstream detail in `cause`) when a fetch fails; cached keys stay in use.
+   * Refetches the JWKS now (every issuer's), e.g. after an out-of-band key rotation notice. Rejects with
+   * a `ServiceUnavailableError` (503) (upstream detail in `cause`) when a fetch fails; cached keys stay in use.
    */
   reload(): Promise<void>
   /** Number of entries in the verified-token cache. */

@@ -27,7 +27,7 @@ export type { DpopMode, DpopNonceOptions, DpopOptions } from './dpop/options.js'
 export type { MemoryReplayStoreOptions, ReplayStore } from './dpop/replay-store.js'
 export { createMemoryReplayStore, ReplayStoreFullError } from './dpop/replay-store.js'
 export { jwkThumbprint } from './dpop/thumbprint.js'
-export type { BearerErrorCode, BearerErrorHeaders, ChallengeContext } from './errors.js'
+export type { BearerErrorCode, BearerErrorHeaders, BearerErrorInit, ChallengeContext } from './errors.js'
 export {
   BearerError,
   InsufficientScopeError,

@@ -7,6 +7,7 @@ import { InsufficientScopeError, InvalidTokenError } from './errors.js'
 import { rejection } from './rejection.js'
 import type { AuthInfo, JsonValue } from './types.js'
 
+/** `'all'`: every required scope must be granted (the default). `'any'`: one of them is enough. */
 export type ScopeMode = 'all' | 'any'
 
 /** RFC 6749 §3.3 scope-token: also what keeps scope names safe inside a challenge's quoted-string. */
@@ -62,6 +63,10 @@ function toScopeList(value: JsonValue): string[] | undefined {
 /** A compiled scope requirement: validate names once, check per request. */
 export type ScopeCheck = (auth: AuthInfo) => void
 
+/**
+ * Validates scope names once and returns a check that throws a 403 `insufficient_scope` error (naming the
+ * required scopes) unless `auth.scopes` satisfies them. A bad scope name throws a `TypeError` now.
+ */
 export function compileScopeCheck(required: readonly string[], mode: ScopeMode = 'all'): ScopeCheck {
   if (typeof required === 'string') {
     throw new TypeError(`requireScopes: scopes are an array of names, e.g. [${JSON.stringify(required)}], not a string`)

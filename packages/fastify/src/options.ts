@@ -1,6 +1,7 @@
 /** Plugin options: the guard, created once at registration, and how the plugin hooks in. */
 import { type Guard, type GuardOptions, isGuard, resolveAdapterOptions } from '@bearer-guard/core'
 
+/** Plugin options beyond the guard options. */
 export interface PluginOnlyOptions {
   /**
    * Default for routes without `config.auth.optional`: let requests without any token through, with

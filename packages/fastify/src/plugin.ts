@@ -23,6 +23,7 @@ import { type FastifyBearerAuthOptions, resolvePluginOptions } from './options.j
 import { registerMetadataRoute } from './resource-metadata.js'
 import { compileRoutePolicy, defaultPolicy, type RouteAuthConfig, type RoutePolicy } from './route-policy.js'
 
+/** Options of the `requireScopes` hook factory. */
 export interface RequireScopesOptions {
   /** `'all'` (default): every scope is needed. `'any'`: one of them is enough. */
   readonly mode?: ScopeMode

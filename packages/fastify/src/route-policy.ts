@@ -4,6 +4,7 @@
  */
 import type { Guard, ScopeCheck, ScopeMode } from '@bearer-guard/core'
 
+/** A route's `config.auth` (or `false` to make the route public): its scopes, their mode, or `optional`. */
 export interface RouteAuthConfig {
   /** Scopes the token must hold: one name or several. */
   readonly scopes?: string | readonly string[]

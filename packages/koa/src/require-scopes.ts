@@ -3,6 +3,7 @@ import { createScopeRequirement, readScopeArguments, type ScopeMode } from '@bea
 import type { Middleware } from 'koa'
 import { guardOf } from './bearer-auth.js'
 
+/** Options of {@link requireScopes}. */
 export interface RequireScopesOptions {
   /** `'all'` (default): every scope is needed. `'any'`: one of them is enough. */
   readonly mode?: ScopeMode

@@ -10,8 +10,10 @@ import { type CryptoKey, exportJWK, generateKeyPair, type JWK, type JWTPayload, 
 import { type ClientAuthMethod, handleIntrospection, type IntrospectionClient, type IntrospectionState } from './introspection-endpoint.js'
 import { hashedNonce, type ProviderTokenShape, shapeToken } from './provider-tokens.js'
 
+/** Algorithms the test issuer can sign with. */
 export type SigningAlgorithm = 'RS256' | 'RS384' | 'RS512' | 'PS256' | 'PS384' | 'PS512' | 'ES256' | 'ES384' | 'ES512' | 'EdDSA' | 'Ed25519'
 
+/** Options of {@link createTestIssuer}. */
 export interface TestIssuerOptions {
   /** Algorithm of the first key. Default RS256. */
   readonly alg?: SigningAlgorithm
@@ -32,6 +34,7 @@ export interface OpaqueTokenOptions {
   readonly expiresIn?: number
 }
 
+/** Options of {@link TestIssuer.sign}. */
 export interface SignOptions {
   /** Space-delimited `scope` claim. */
   readonly scope?: string
@@ -45,6 +48,7 @@ export interface SignOptions {
   readonly header?: Readonly<Record<string, unknown>>
 }
 
+/** How {@link TestIssuer.fail} makes the JWKS (and optionally discovery) endpoint misbehave; `'ok'` restores it. */
 export type FailureMode =
   | 'ok'
   | 'down' // connection reset on every request
@@ -57,6 +61,7 @@ export type FailureMode =
   | 'empty-keys'
   | 'redirect' // 302 to `location`
 
+/** Options of {@link TestIssuer.rotate}. */
 export interface RotateOptions {
   readonly alg?: SigningAlgorithm
   /** Keep the previous keys in the JWKS (default true). */
@@ -65,6 +70,7 @@ export interface RotateOptions {
   readonly publish?: boolean
 }
 
+/** Requests the test issuer has served, by endpoint (see {@link TestIssuer.requests}). */
 export interface RequestCounts {
   readonly jwks: number
   readonly discovery: number
@@ -79,6 +85,7 @@ interface SigningKey {
   published: boolean
 }
 
+/** A running test issuer on 127.0.0.1, from {@link createTestIssuer}. */
 export interface TestIssuer {
   /** The issuer identifier (`iss`), `http://127.0.0.1:<port>` plus any `issuerPath`. */
   readonly issuer: string
@@ -125,13 +132,20 @@ export interface TestIssuer {
   readonly kids: readonly string[]
   /** The private key of `kid`, for crafting tokens by hand. */
   privateKey(kid: string): CryptoKey
+  /** The public JWK of `kid`, as published in the JWKS. */
   publicJwk(kid: string): JWK
   /** Requests served so far, by endpoint. */
   readonly requests: RequestCounts
+  /** Sets every {@link RequestCounts} member back to 0. */
   resetCounts(): void
+  /** Stops the server and drops open connections. */
   close(): Promise<void>
 }
 
+/**
+ * Starts a test issuer on 127.0.0.1 (random port) with one signing key (`options.alg`, RS256 by default):
+ * discovery documents, a JWKS, and {@link TestIssuer.sign} to mint access tokens. Call `close()` when done.
+ */
 export async function createTestIssuer(options: TestIssuerOptions = {}): Promise<TestIssuer> {
   const keys: SigningKey[] = []
   const counts = { jwks: 0, discovery: 0, total: 0 }

@@ -4,6 +4,7 @@
  */
 import { constants } from 'node:crypto'
 
+/** JWS algorithms verified with a public key from the JWKS (RFC 7518, RFC 8037): RSA, RSA-PSS, ECDSA, EdDSA. */
 export type AsymmetricAlgorithm =
   | 'RS256'
   | 'RS384'
@@ -16,7 +17,9 @@ export type AsymmetricAlgorithm =
   | 'ES512'
   | 'EdDSA'
   | 'Ed25519'
+/** HMAC algorithms, accepted only when the guard has a `secret` (never with a JWKS). */
 export type SymmetricAlgorithm = 'HS256' | 'HS384' | 'HS512'
+/** Every algorithm a guard can be allowed to accept (`none` is not one of them). */
 export type Algorithm = AsymmetricAlgorithm | SymmetricAlgorithm
 
 export interface AlgorithmSpec {

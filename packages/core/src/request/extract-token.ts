@@ -7,6 +7,7 @@ import { InvalidRequestError, MissingTokenError } from '../errors.js'
 import { rejection } from '../rejection.js'
 import type { BearerRequest } from '../types.js'
 
+/** Where a bearer token may be read (RFC 6750 §2): the `Authorization` header, the `access_token` query parameter, or a form body. */
 export type TokenLocation = 'header' | 'query' | 'body'
 
 export interface TokenLocations {
