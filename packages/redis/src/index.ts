@@ -1,4 +1,6 @@
 export type { RedisClient, RedisKeyValue } from './client.js'
 export { redisKeyValue } from './client.js'
+export type { RedisIntrospectionCacheOptions } from './introspection-cache.js'
+export { redisIntrospectionCache } from './introspection-cache.js'
 export type { RedisReplayStoreOptions } from './replay-store.js'
 export { redisReplayStore } from './replay-store.js'

@@ -78,4 +78,29 @@ describe.runIf(redisServerAvailable())('README examples', () => {
       await as.close()
     }
   })
+
+  it('introspection.mjs: two instances on one Redis introspect a token once', { timeout: 60_000 }, async () => {
+    const as = await createTestIssuer()
+    const file = await extract('introspection.mjs')
+    try {
+      const token = as.issueOpaque({ client_id: 'reports-cron' })
+      const env = {
+        ...process.env,
+        REDIS_URL: redis.url,
+        ISSUER: as.issuer,
+        AUDIENCE: as.audience,
+        INTROSPECTION_ENDPOINT: as.introspectionEndpoint,
+        CLIENT_SECRET: 'resource-server-secret',
+        TOKEN: token,
+      }
+      for (let i = 0; i < 2; i++) {
+        const { stdout } = await promisify(execFile)(process.execPath, [file], { env, timeout: 20_000 })
+        expect(stdout.trim()).toBe('reports-cron')
+      }
+      expect(as.introspectionRequests).toBe(1)
+    } finally {
+      await rm(file, { force: true })
+      await as.close()
+    }
+  })
 })
