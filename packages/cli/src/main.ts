@@ -8,9 +8,19 @@ import { renderJson, renderText } from './inspect/render.js'
 import { inspectToken } from './inspect/run.js'
 import { colourWanted, createStyle } from './lib/style.js'
 
+/** The CLI's outside world, passed in so tests and other tools can run it without a process. */
 export interface CliIo {
-  readonly stdout: { write(text: string): unknown; readonly isTTY?: boolean }
-  readonly stderr: { write(text: string): unknown }
+  /** Where the report and help go; `isTTY` (with the environment) decides whether output is coloured. */
+  readonly stdout: {
+    /** Writes a chunk of output as is (newlines included); the return value is ignored. */
+    write(text: string): unknown
+    readonly isTTY?: boolean
+  }
+  /** Where usage errors, unknown-command hints and the stdin prompt go. */
+  readonly stderr: {
+    /** Writes a chunk of output as is (newlines included); the return value is ignored. */
+    write(text: string): unknown
+  }
   /** Reads all of stdin (for the `-` token argument). */
   readonly readStdin: () => Promise<string>
   /** True when stdin is a terminal (the user is about to type or paste the token). */
@@ -28,6 +38,7 @@ Run "bearer-guard inspect --help" for its options.`
 /** Longest token read from stdin; far above any sane token, small enough to never exhaust memory. */
 const MAX_STDIN_BYTES = 1_048_576
 
+/** Runs `bearer-guard` with `argv` (without node and script). Resolves the exit code: 0 accepted, 1 rejected or not decided, 2 usage error. */
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   const [command, ...rest] = argv
   if (command === undefined || command === '-h' || command === '--help' || command === 'help') {

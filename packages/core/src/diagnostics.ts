@@ -100,10 +100,12 @@ interface JwksMessageBase {
   readonly jwksUri: string | undefined
 }
 
+/** Payload of `bearer-guard:jwks:fetch:start`: a JWKS fetch begins, and why. */
 export interface JwksFetchStartMessage extends JwksMessageBase {
   readonly reason: JwksFetchReason
 }
 
+/** Payload of `bearer-guard:jwks:fetch:success`: the fetch produced a usable key set. */
 export interface JwksFetchSuccessMessage extends JwksMessageBase {
   readonly reason: JwksFetchReason
   /** Usable keys in the new set. */
@@ -116,6 +118,7 @@ export interface JwksFetchSuccessMessage extends JwksMessageBase {
   readonly durationMs: number
 }
 
+/** Payload of `bearer-guard:jwks:fetch:failure`: the fetch (or the discovery before it) failed. */
 export interface JwksFetchFailureMessage extends JwksMessageBase {
   readonly reason: JwksFetchReason
   readonly error: unknown
@@ -126,6 +129,7 @@ export interface JwksFetchFailureMessage extends JwksMessageBase {
   readonly durationMs: number
 }
 
+/** Payload of `bearer-guard:jwks:stale`: a key set past its max age served because refreshing it failed (stale-if-error). */
 export interface JwksStaleMessage extends JwksMessageBase {
   /** How long ago the set stopped being fresh, ms. */
   readonly staleForMs: number
@@ -135,6 +139,7 @@ export interface JwksStaleMessage extends JwksMessageBase {
   readonly error: unknown
 }
 
+/** Payload of `bearer-guard:jwks:cooldown`: a JWKS fetch was refused by the failure backoff or the unknown-`kid` rate limit. */
 export interface JwksCooldownMessage extends JwksMessageBase {
   /** `backoff`: fetching again too soon after a failure (answered 503). `unknown-kid`: refetch rate limit (answered 401). */
   readonly kind: 'backoff' | 'unknown-kid'
@@ -142,16 +147,19 @@ export interface JwksCooldownMessage extends JwksMessageBase {
   readonly retryInMs: number
 }
 
+/** Payload of `bearer-guard:metadata:fetch:start`: discovery (RFC 8414 / OIDC) begins for `issuer`. */
 export interface MetadataFetchStartMessage {
   readonly issuer: string
 }
 
+/** Payload of `bearer-guard:metadata:fetch:success`: discovery found the issuer's `jwksUri`; `durationMs` is its wall time. */
 export interface MetadataFetchSuccessMessage {
   readonly issuer: string
   readonly jwksUri: string
   readonly durationMs: number
 }
 
+/** Payload of `bearer-guard:metadata:fetch:failure`: discovery failed with `error` after `durationMs`. */
 export interface MetadataFetchFailureMessage {
   readonly issuer: string
   readonly error: unknown
@@ -163,6 +171,7 @@ export interface IntrospectionStartMessage {
   readonly endpoint: string
 }
 
+/** Payload of `bearer-guard:introspection:success`: the endpoint answered (active or not), or the cache did. */
 export interface IntrospectionSuccessMessage {
   readonly endpoint: string
   /** The response's `active` member. */
@@ -172,6 +181,7 @@ export interface IntrospectionSuccessMessage {
   readonly durationMs: number
 }
 
+/** Payload of `bearer-guard:introspection:failure`: the introspection request failed with `error` after `durationMs`. */
 export interface IntrospectionFailureMessage {
   readonly endpoint: string
   readonly error: unknown

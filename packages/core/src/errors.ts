@@ -77,7 +77,7 @@ export class BearerError extends Error {
   readonly scope: readonly string[] | undefined
   /** Koa: the message is safe to show to the client. */
   readonly expose = true
-  /** Response headers, including the `WWW-Authenticate` challenge. Realm-less until {@link Guard.challenge} completes it. */
+  /** Response headers, including the `WWW-Authenticate` challenge. Realm-less until {@link @bearer-guard/core!Guard.challenge | Guard.challenge} completes it. */
   readonly headers: BearerErrorHeaders
   /** Seconds the client should wait before retrying (503 only). */
   readonly retryAfterSeconds: number | undefined

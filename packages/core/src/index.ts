@@ -20,7 +20,7 @@ export type {
   VerificationMessage,
 } from './diagnostics.js'
 export { channels } from './diagnostics.js'
-export type { AuthScheme } from './dpop/challenge.js'
+export type { AuthScheme, DpopChallengeContext } from './dpop/challenge.js'
 export { InvalidDpopProofError, ReplayStoreUnavailableError, UseDpopNonceError } from './dpop/errors.js'
 export type { DpopResourceMetadata } from './dpop/metadata.js'
 export type { DpopMode, DpopNonceOptions, DpopOptions } from './dpop/options.js'

@@ -11,6 +11,7 @@ import type { Guard } from './guard.js'
 /** Minimum milliseconds between two reminders of the same incident. */
 export const OUTAGE_REMINDER_INTERVAL_MS = 60_000
 
+/** Which moment of a key-outage incident an {@link OutageNotice} reports: its first 503, a reminder, or the recovery. */
 export type OutageNoticeKind = 'started' | 'ongoing' | 'recovered'
 
 /**

@@ -17,6 +17,7 @@ import {
 import { type McpAuthInfo, toMcpAuthInfo } from './auth-info.js'
 import { compileToolScopes, type ToolScopes } from './tool-scopes.js'
 
+/** The scopes an MCP server requires: of every request, and of each tool called. */
 export interface McpScopeOptions {
   /** Scope(s) every MCP request needs (`initialize` included). Default: none beyond a valid token. */
   readonly scopes?: string | readonly string[]
@@ -40,6 +41,7 @@ export interface McpRequest {
   readonly body?: unknown
 }
 
+/** The MCP authorization decision, built once by {@link createMcpGate}; framework bindings call {@link McpGate.authorize}. */
 export interface McpGate {
   readonly guard: Guard
   /** The protected resource identifier (the `aud` tokens carry). */

@@ -9,8 +9,11 @@
  * purpose: both libraries' overloads must fit, and the flavour is recognised at runtime.
  */
 export interface RedisClient {
+  /** Redis `SET`, called with `PX` (and `NX` for replay entries) in the client's own argument style. */
   set(...args: never[]): unknown
+  /** Redis `GET`. */
   get(...args: never[]): unknown
+  /** Redis `DEL`. */
   del(...args: never[]): unknown
 }
 

@@ -5,6 +5,7 @@
 import type { IntrospectionCache, IntrospectionRecord, JsonValue } from '@bearer-guard/core'
 import { type RedisClient, redisKeyValue } from './client.js'
 
+/** Options of {@link redisIntrospectionCache}. */
 export interface RedisIntrospectionCacheOptions {
   /**
    * Prefix of every key this cache writes, so it can share a Redis database with other data. Default

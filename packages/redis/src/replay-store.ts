@@ -2,6 +2,7 @@
 import type { ReplayStore } from '@bearer-guard/core'
 import { type RedisClient, redisKeyValue } from './client.js'
 
+/** Options of {@link redisReplayStore}. */
 export interface RedisReplayStoreOptions {
   /**
    * Prefix of every key this store writes, so it can share a Redis database with other data. Default

@@ -6,8 +6,10 @@
 import { randomUUID } from 'node:crypto'
 import { type CryptoKey, calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose'
 
+/** The proof algorithms {@link createDpopKey} can generate a key for (`EdDSA` uses an Ed25519 key). */
 export type DpopAlgorithm = 'ES256' | 'ES384' | 'ES512' | 'EdDSA' | 'Ed25519' | 'PS256' | 'RS256'
 
+/** One proof's request (`method`, `url`) and any member to set, override or remove. */
 export interface DpopProofOptions {
   /** `htm`: the request method, e.g. `GET`. */
   readonly method: string
@@ -27,6 +29,7 @@ export interface DpopProofOptions {
   readonly header?: Readonly<Record<string, unknown>>
 }
 
+/** A generated DPoP key pair (private key kept inside) that signs proofs; see {@link createDpopKey}. */
 export interface DpopKey {
   readonly alg: DpopAlgorithm
   /** RFC 7638 thumbprint of the public key: the `cnf.jkt` of tokens bound to this key. */

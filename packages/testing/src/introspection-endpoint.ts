@@ -7,6 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { type CryptoKey, type JWTPayload, jwtVerify, type KeyObject } from 'jose'
 
+/** The resource server's credentials the test issuer's introspection endpoint accepts. */
 export interface IntrospectionClient {
   /** Default `resource-server`. */
   readonly clientId?: string

@@ -26,6 +26,7 @@ interface Common {
   readonly expiresIn?: number
 }
 
+/** An Auth0 token: `iss` is `https://{domain}/`; access tokens are client-credentials (`sub` `{clientId}@clients`). */
 export interface Auth0TokenShape extends Common {
   readonly provider: 'auth0'
   readonly domain: string
@@ -37,6 +38,7 @@ export interface Auth0TokenShape extends Common {
   readonly permissions?: readonly string[]
 }
 
+/** A Microsoft Entra v1 (`https://sts.windows.net/{tenant}/`) or v2 (`https://login.microsoftonline.com/{tenant}/v2.0`) token. */
 export interface EntraTokenShape extends Common {
   readonly provider: 'entra'
   readonly version: 1 | 2
@@ -53,6 +55,7 @@ export interface EntraTokenShape extends Common {
   readonly graph?: boolean
 }
 
+/** An Okta custom authorization server token: `iss` is `https://{domain}/oauth2/{authorizationServer}`, scopes in the `scp` array. */
 export interface OktaTokenShape extends Common {
   readonly provider: 'okta'
   readonly domain: string
@@ -64,6 +67,7 @@ export interface OktaTokenShape extends Common {
   readonly scp?: readonly string[]
 }
 
+/** A Keycloak token: `iss` is `{baseUrl}/realms/{realm}`, roles in `realm_access` and `resource_access`. */
 export interface KeycloakTokenShape extends Common {
   readonly provider: 'keycloak'
   readonly baseUrl: string
@@ -79,6 +83,7 @@ export interface KeycloakTokenShape extends Common {
   readonly scope?: string
 }
 
+/** An Amazon Cognito token: `iss` is `https://cognito-idp.{region}.amazonaws.com/{userPoolId}`; access tokens carry no `aud`. */
 export interface CognitoTokenShape extends Common {
   readonly provider: 'cognito'
   readonly region: string
@@ -88,6 +93,7 @@ export interface CognitoTokenShape extends Common {
   readonly scope?: string
 }
 
+/** The argument of {@link TestIssuer.signAs}: one provider's token shape, chosen by `provider`. */
 export type ProviderTokenShape = Auth0TokenShape | EntraTokenShape | OktaTokenShape | KeycloakTokenShape | CognitoTokenShape
 
 export interface ShapedToken {

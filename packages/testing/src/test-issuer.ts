@@ -27,6 +27,7 @@ export interface TestIssuerOptions {
   readonly introspectionClient?: IntrospectionClient
 }
 
+/** Options of {@link TestIssuer.issueOpaque}. */
 export interface OpaqueTokenOptions {
   /** Space-delimited `scope`. */
   readonly scope?: string

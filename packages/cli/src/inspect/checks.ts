@@ -8,8 +8,10 @@ import { printable } from '../lib/printable.js'
 import { duration, relative, utc } from '../lib/time.js'
 import type { JsonObject } from './decode.js'
 
+/** A check's outcome: `warn` for something odd that is not a refusal (an unrecognised `cnf`); `skip` when it could not run (no key, no `--issuer`, no scope required). */
 export type CheckStatus = 'pass' | 'fail' | 'warn' | 'skip'
 
+/** One rule of the per-check breakdown, with what was expected and what the token holds. */
 export interface Check {
   readonly name: string
   readonly status: CheckStatus

@@ -2,6 +2,11 @@
  * Reads a token's header and claims for display, without trusting anything in it. Never throws: a token
  * that does not decode is described (which part, why) so the "format" check can say so.
  */
+/**
+ * A decoded JSON object: a token's header or claims, shown as is and never trusted.
+ *
+ * @inline
+ */
 export type JsonObject = Record<string, unknown>
 
 export interface DecodedToken {

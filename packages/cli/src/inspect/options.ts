@@ -11,6 +11,7 @@ export class UsageError extends Error {
   override readonly name = 'UsageError'
 }
 
+/** `inspect`'s parsed arguments: flags override the `--config` file. */
 export interface InspectOptions {
   /** The token argument: a compact JWT, or `-` to read it from stdin. */
   readonly token: string

@@ -14,6 +14,7 @@ import { UsageError } from './options.js'
 const DEFAULT_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519']
 const DEFAULT_MAX_RESPONSE_BYTES = 524_288
 
+/** The guard's own decision on the token, as the API would answer it. */
 export interface Verdict {
   /** True only when the guard accepted the token and the route's scopes are granted. */
   readonly accepted: boolean
@@ -26,6 +27,7 @@ export interface Verdict {
   readonly causes?: readonly string[]
 }
 
+/** Everything `inspect` found: the decoded token, the requests made, the per-check breakdown and the verdict. */
 export interface InspectReport {
   readonly header: JsonObject | undefined
   readonly claims: JsonObject | undefined
@@ -37,6 +39,10 @@ export interface InspectReport {
   readonly verdict: Verdict
 }
 
+/**
+ * Runs the core guard on `token` with `options`, fetching the issuer's keys (discovery and JWKS only), and
+ * explains the verdict check by check. Throws a `UsageError` without `--issuer` or `--jwks-uri` or on bad options.
+ */
 export async function inspectToken(options: InspectOptions, token: string, now: () => number = Date.now): Promise<InspectReport> {
   const decoded = decodeToken(token)
   const { claims } = decoded

@@ -6,6 +6,7 @@
  */
 import { formatChallenge } from '../lib/challenge.js'
 
+/** The `Authorization` scheme a request used, and the `WWW-Authenticate` challenge schemes the guard sends. */
 export type AuthScheme = 'Bearer' | 'DPoP'
 
 /** What the guard adds to its challenge context when DPoP is on. */

@@ -22,6 +22,7 @@ export interface DpopNonceOptions {
   readonly rotation?: number
 }
 
+/** The `dpop` option of {@link GuardOptions}: DPoP (RFC 9449) proof checking. Every field is optional; bad values throw a `TypeError`. */
 export interface DpopOptions {
   /** Default `'allowed'` (the group's presence turns DPoP on); `'off'` to keep the group but disable it. */
   readonly mode?: DpopMode

@@ -19,6 +19,7 @@ export interface ReplayStore {
   useOnce(key: string, ttlMs: number): boolean | Promise<boolean>
 }
 
+/** Options of {@link createMemoryReplayStore}. */
 export interface MemoryReplayStoreOptions {
   /** Most proofs remembered at once. Default 100000; when full of unexpired entries, requests get 503. */
   readonly maxEntries?: number

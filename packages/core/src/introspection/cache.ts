@@ -20,7 +20,9 @@ export type IntrospectionRecord =
  * a failing `set` is ignored (the next request introspects again).
  */
 export interface IntrospectionCache {
+  /** The record cached under `key` (a token's SHA-256 hash), or `undefined` on a miss or once expired. */
   get(key: string): IntrospectionRecord | undefined | Promise<IntrospectionRecord | undefined>
+  /** Stores `value` under `key` for `ttlMs` milliseconds. */
   set(key: string, value: IntrospectionRecord, ttlMs: number): void | Promise<void>
 }
 
@@ -40,6 +42,7 @@ export class MemoryIntrospectionCache implements IntrospectionCache {
     this.#now = now
   }
 
+  /** The live record under `key`; an expired one is dropped and reads as a miss. */
   get(key: string): IntrospectionRecord | undefined {
     const slot = this.#slots.get(key)
     if (slot === undefined) return undefined
@@ -50,6 +53,7 @@ export class MemoryIntrospectionCache implements IntrospectionCache {
     return slot.value
   }
 
+  /** Stores `value` for `ttlMs` ms (ignored unless positive); when full, the least recently written entry is evicted. */
   set(key: string, value: IntrospectionRecord, ttlMs: number): void {
     if (!(ttlMs > 0)) return
     this.#slots.delete(key)
@@ -60,6 +64,7 @@ export class MemoryIntrospectionCache implements IntrospectionCache {
     this.#slots.set(key, { value, expiresAt: this.#now() + ttlMs })
   }
 
+  /** Entries held, expired ones not yet dropped included. */
   get size(): number {
     return this.#slots.size
   }

@@ -7,6 +7,7 @@ import type { IntrospectionCache } from './cache.js'
 /** How the resource server authenticates to the introspection endpoint (RFC 7662 §2.1, RFC 7523). */
 export type IntrospectionClientAuth = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt'
 
+/** The `introspection` option of {@link GuardOptions}: RFC 7662 token introspection, for opaque tokens or all of them. */
 export interface IntrospectionOptions {
   /** Introspection endpoint URL. Default: the issuer's discovered `introspection_endpoint` (RFC 8414). */
   readonly endpoint?: string

@@ -7,6 +7,7 @@
 /** The RFC 9728 §3 well-known URI suffix registered with IANA. */
 export const WELL_KNOWN_SUFFIX = '/.well-known/oauth-protected-resource'
 
+/** Where a resource's RFC 9728 metadata document is served: the well-known suffix inserted before the resource's path (§3.1). */
 export interface WellKnownLocation {
   /** Absolute metadata URL, advertised as `resource_metadata` in challenges (RFC 9728 §5.1). */
   readonly url: string
