@@ -166,7 +166,7 @@ export interface MetadataFetchFailureMessage {
   readonly durationMs: number
 }
 
-/** Introspection (RFC 7662) channels are defined now; the introspection client publishes on them. */
+/** Payload of `bearer-guard:introspection:start`: an introspection request to `endpoint` begins. */
 export interface IntrospectionStartMessage {
   readonly endpoint: string
 }

@@ -5,8 +5,9 @@
  * a junk flood, 503 on outages, and the client secret never in an error.
  */
 import { randomBytes } from 'node:crypto'
+import dc from 'node:diagnostics_channel'
 import { inspect } from 'node:util'
-import { createGuard, type GuardOptions, type IntrospectionRecord, MemoryIntrospectionCache } from '@bearer-guard/core'
+import { channels, createGuard, type GuardOptions, type IntrospectionRecord, MemoryIntrospectionCache } from '@bearer-guard/core'
 import { createTestIssuer, type TestIssuer } from '@bearer-guard/testing'
 import { generateKeyPair } from 'jose'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -343,5 +344,40 @@ describe('introspection options fail loudly at startup', () => {
     expect(() =>
       createGuard({ issuer: [as.issuer, 'https://b.example'], audience: 'x', introspection: { clientId: 'x', clientSecret: 's' } }),
     ).toThrow(/endpoint" is required with several issuers/)
+  })
+})
+
+describe('introspection: diagnostics channels (issue 14) report calls, cache hits and failures', () => {
+  it('start + success per call, success with cacheHit on a cached answer, failure on an outage; never the token or the secret', async () => {
+    const issuer = await createTestIssuer()
+    const seen: Array<[string, Record<string, unknown>]> = []
+    const listeners = (['introspectionStart', 'introspectionSuccess', 'introspectionFailure'] as const).map((name) => {
+      const listener = (message: unknown) => seen.push([name, message as Record<string, unknown>])
+      dc.subscribe(channels[name], listener)
+      return () => dc.unsubscribe(channels[name], listener)
+    })
+    try {
+      const guard = guardFor(issuer)
+      const token = issuer.issueOpaque()
+      await guard.verify(token)
+      await guard.verify(token)
+      expect(seen.map(([name, m]) => [name, m.endpoint, m.active, m.cacheHit])).toEqual([
+        ['introspectionStart', issuer.introspectionEndpoint, undefined, undefined],
+        ['introspectionSuccess', issuer.introspectionEndpoint, true, false],
+        ['introspectionSuccess', issuer.introspectionEndpoint, true, true],
+      ])
+      expect(issuer.introspectionRequests).toBe(1)
+      seen.length = 0
+      issuer.failIntrospection('http-500')
+      expect((await refusal(guard.verify(issuer.issueOpaque()))).status).toBe(503)
+      expect(seen.map(([name]) => name)).toEqual(['introspectionStart', 'introspectionFailure'])
+      expect(typeof seen[1]?.[1].durationMs).toBe('number')
+      const published = inspect(seen, { depth: 6 })
+      expect(published).not.toContain(token)
+      expect(published).not.toContain(SECRET)
+    } finally {
+      for (const off of listeners) off()
+      await issuer.close()
+    }
   })
 })

@@ -10,6 +10,12 @@
  */
 
 import { createHash } from 'node:crypto'
+import {
+  type IntrospectionFailureMessage,
+  type IntrospectionStartMessage,
+  type IntrospectionSuccessMessage,
+  introspectionChannels,
+} from '../diagnostics.js'
 import { BearerError, InvalidTokenError, ServiceUnavailableError } from '../errors.js'
 import { discoverEndpoint } from '../jwks/discovery.js'
 import type { FetchLimits } from '../jwks/fetch-json.js'
@@ -60,6 +66,8 @@ export function createIntrospector(config: ResolvedOptions, settings: ResolvedIn
   let endpoint: Promise<string> | undefined
   let blockedUntil = 0
   let lastFailure: unknown
+  /** For diagnostics: the configured endpoint, or the discovered one once known. */
+  let knownEndpoint = settings.endpoint ?? ''
 
   const resolveEndpoint = (): Promise<string> => {
     if (settings.endpoint !== undefined) return Promise.resolve(settings.endpoint)
@@ -108,9 +116,30 @@ export function createIntrospector(config: ResolvedOptions, settings: ResolvedIn
         cause: rejection('introspection_budget_exhausted', { callsPerSecond: settings.callsPerSecond }),
       })
     }
+    const startedAt = performance.now()
+    let endpointUrl: string | undefined
     try {
-      return await introspect(token, await resolveEndpoint(), settings, limits)
+      endpointUrl = await resolveEndpoint()
+      knownEndpoint = endpointUrl
+      if (introspectionChannels.start.hasSubscribers)
+        introspectionChannels.start.publish({ endpoint: endpointUrl } satisfies IntrospectionStartMessage)
+      const record = await introspect(token, endpointUrl, settings, limits)
+      if (introspectionChannels.success.hasSubscribers) {
+        const durationMs = performance.now() - startedAt
+        introspectionChannels.success.publish({
+          endpoint: endpointUrl,
+          active: record.active,
+          cacheHit: false,
+          durationMs,
+        } satisfies IntrospectionSuccessMessage)
+      }
+      return record
     } catch (error) {
+      if (introspectionChannels.failure.hasSubscribers) {
+        const durationMs = performance.now() - startedAt
+        const message = { endpoint: knownEndpoint, error, durationMs }
+        introspectionChannels.failure.publish(message satisfies IntrospectionFailureMessage)
+      }
       // The upstream detail, never the client secret (the request's credentials are not part of any error).
       const url = (error as { url?: unknown }).url
       lastFailure = rejection('introspection_unavailable', {
@@ -131,7 +160,13 @@ export function createIntrospector(config: ResolvedOptions, settings: ResolvedIn
       } catch {
         // A failing shared cache degrades to calling the endpoint, within the same budget.
       }
-      if (hit !== undefined) return hit
+      if (hit !== undefined) {
+        if (introspectionChannels.success.hasSubscribers) {
+          const message = { endpoint: knownEndpoint, active: hit.active, cacheHit: true, durationMs: 0 }
+          introspectionChannels.success.publish(message satisfies IntrospectionSuccessMessage)
+        }
+        return hit
+      }
     }
     const record = await call(token)
     if (cache !== undefined) {
