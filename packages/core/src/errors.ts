@@ -176,11 +176,15 @@ export class InsufficientScopeError extends BearerError {
  * or serving garbage). Not the client's fault, so never a 401. The description never names the upstream.
  */
 export class ServiceUnavailableError extends BearerError {
-  constructor(retryAfterSeconds: number, options: { cause?: unknown } = {}) {
+  /**
+   * @param options.description - the short client-facing text; default `authorization keys temporarily
+   *   unavailable` (the JWKS or discovery path). Introspection outages say so instead.
+   */
+  constructor(retryAfterSeconds: number, options: { cause?: unknown; description?: string } = {}) {
     super({
       status: 503,
       code: undefined,
-      description: 'authorization keys temporarily unavailable',
+      description: options.description ?? 'authorization keys temporarily unavailable',
       retryAfterSeconds,
       cause: options.cause,
     })

@@ -381,3 +381,16 @@ describe('introspection: diagnostics channels (issue 14) report calls, cache hit
     }
   })
 })
+
+it('an introspection outage says so to the client (not "authorization keys"), with a 503 and Retry-After', async () => {
+  const issuer = await createTestIssuer()
+  try {
+    issuer.failIntrospection('http-500')
+    const r = await refusal(guardFor(issuer).verify(issuer.issueOpaque()))
+    expect(r).toMatchObject({ status: 503, description: 'token introspection temporarily unavailable' })
+    expect((r.error as { headers: Record<string, string> }).headers['retry-after']).toMatch(/^\d+$/)
+    expect(r.cause).toMatchObject({ reason: 'introspection_unavailable', url: issuer.introspectionEndpoint })
+  } finally {
+    await issuer.close()
+  }
+})

@@ -48,6 +48,9 @@ export interface IntrospectorDeps {
   readonly readScopes: (claims: Readonly<Record<string, JsonValue>>) => readonly string[]
 }
 
+/** The 503's client-facing description when token introspection cannot answer. */
+const INTROSPECTION_UNAVAILABLE = 'token introspection temporarily unavailable'
+
 export function createIntrospector(config: ResolvedOptions, settings: ResolvedIntrospection, deps: IntrospectorDeps): Introspector {
   const limits: FetchLimits = {
     timeoutMs: config.timeoutMs,
@@ -108,12 +111,16 @@ export function createIntrospector(config: ResolvedOptions, settings: ResolvedIn
   const call = async (token: string): Promise<IntrospectionRecord> => {
     const current = now()
     if (current < blockedUntil) {
-      throw new ServiceUnavailableError(Math.max(1, Math.ceil((blockedUntil - current) / 1000)), { cause: lastFailure })
+      throw new ServiceUnavailableError(Math.max(1, Math.ceil((blockedUntil - current) / 1000)), {
+        cause: lastFailure,
+        description: INTROSPECTION_UNAVAILABLE,
+      })
     }
     const wait = budget.take()
     if (wait > 0) {
       throw new ServiceUnavailableError(Math.max(1, Math.ceil(wait / 1000)), {
         cause: rejection('introspection_budget_exhausted', { callsPerSecond: settings.callsPerSecond }),
+        description: INTROSPECTION_UNAVAILABLE,
       })
     }
     const startedAt = performance.now()
@@ -148,7 +155,10 @@ export function createIntrospector(config: ResolvedOptions, settings: ResolvedIn
         error,
       })
       blockedUntil = now() + FAILURE_BACKOFF_MS
-      throw new ServiceUnavailableError(Math.ceil(FAILURE_BACKOFF_MS / 1000), { cause: lastFailure })
+      throw new ServiceUnavailableError(Math.ceil(FAILURE_BACKOFF_MS / 1000), {
+        cause: lastFailure,
+        description: INTROSPECTION_UNAVAILABLE,
+      })
     }
   }
 
@@ -230,7 +240,11 @@ export function createIntrospector(config: ResolvedOptions, settings: ResolvedIn
         record = await pending
       } catch (error) {
         if (BearerError.is(error)) throw error
-        throw new ServiceUnavailableError(1, { cause: error })
+        const detail = error instanceof Error ? error.message : String(error)
+        throw new ServiceUnavailableError(1, {
+          cause: rejection('introspection_unavailable', { url: knownEndpoint || undefined, detail, error }),
+          description: INTROSPECTION_UNAVAILABLE,
+        })
       }
       return toAuthInfo(token, record)
     },
