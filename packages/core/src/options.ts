@@ -365,18 +365,12 @@ export function resolveOptions(options: GuardOptions): ResolvedOptions {
   if (protectedResource !== undefined && options.resourceMetadata !== undefined) {
     fail('resourceMetadata', 'cannot be combined with protectedResource, which derives it')
   }
-  const audiences = [
-    ...new Set([
-      ...(options.audience === undefined
-        ? protectedResource === undefined
-          ? fail('audience', 'is required (or set protectedResource.resource, whose identifier tokens carry as aud)')
-          : []
-        : replacement !== undefined
-          ? []
-          : stringList(options.audience, 'audience')),
-      ...(protectedResource === undefined ? [] : [protectedResource.resource]),
-    ]),
-  ]
+  if (options.audience === undefined && protectedResource === undefined) {
+    fail('audience', 'is required (or set protectedResource.resource, whose identifier tokens carry as aud)')
+  }
+  // An audience replacement (Cognito) stands in for the `aud` check; the protected resource is always accepted.
+  const configured = options.audience === undefined || replacement !== undefined ? [] : stringList(options.audience, 'audience')
+  const audiences = [...new Set([...configured, ...(protectedResource === undefined ? [] : [protectedResource.resource])])]
   const cache = options.tokenCache
   if (cache !== undefined && cache !== false && (typeof cache !== 'object' || cache === null || Array.isArray(cache)))
     fail('tokenCache', 'must be false or { maxEntries }')

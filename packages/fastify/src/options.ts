@@ -38,7 +38,7 @@ const CALLER = '@bearer-guard/fastify'
 /** Read here (`hook`) or by `fastify.register` itself; any other unknown key throws (a misspelt option). */
 const PLUGIN_KEYS = ['hook', 'resourceMetadataRoute', 'prefix', 'logLevel', 'logSerializers']
 
-export async function resolvePluginOptions(options: FastifyBearerAuthOptions | undefined): Promise<ResolvedPluginOptions> {
+export function resolvePluginOptions(options: FastifyBearerAuthOptions | undefined): ResolvedPluginOptions {
   if (
     options === undefined ||
     (typeof options === 'object' && options !== null && Object.keys(options).length === 0 && !isGuard(options))

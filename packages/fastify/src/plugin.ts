@@ -106,7 +106,7 @@ function onlyGetOrHead(route: RouteOptions): boolean {
 }
 
 const bearerAuthPlugin: FastifyPluginAsync<FastifyBearerAuthOptions> = async (fastify, options) => {
-  const { guard, optional, bodyTokens, resourceMetadataRoute } = await resolvePluginOptions(options)
+  const { guard, optional, bodyTokens, resourceMetadataRoute } = resolvePluginOptions(options)
   if (Object.hasOwn(fastify, 'requireScopes')) {
     throw new Error('@bearer-guard/fastify: already registered in this scope; register it once per scope')
   }

@@ -72,6 +72,16 @@ export function createIntrospector(config: ResolvedOptions, settings: ResolvedIn
   /** For diagnostics: the configured endpoint, or the discovered one once known. */
   let knownEndpoint = settings.endpoint ?? ''
 
+  /** The upstream detail of a failed introspection, never the client secret (no request credentials are in any error). */
+  const unavailable = (error: unknown) => {
+    const url = (error as { url?: unknown } | null)?.url
+    return rejection('introspection_unavailable', {
+      url: typeof url === 'string' ? url : knownEndpoint || undefined,
+      detail: error instanceof Error ? error.message : String(error),
+      error,
+    })
+  }
+
   const resolveEndpoint = (): Promise<string> => {
     if (settings.endpoint !== undefined) return Promise.resolve(settings.endpoint)
     // Discovered once; a failed discovery is retried by the next request.
@@ -147,13 +157,7 @@ export function createIntrospector(config: ResolvedOptions, settings: ResolvedIn
         const message = { endpoint: knownEndpoint, error, durationMs }
         introspectionChannels.failure.publish(message satisfies IntrospectionFailureMessage)
       }
-      // The upstream detail, never the client secret (the request's credentials are not part of any error).
-      const url = (error as { url?: unknown }).url
-      lastFailure = rejection('introspection_unavailable', {
-        url: typeof url === 'string' ? url : settings.endpoint,
-        detail: error instanceof Error ? error.message : String(error),
-        error,
-      })
+      lastFailure = unavailable(error)
       blockedUntil = now() + FAILURE_BACKOFF_MS
       throw new ServiceUnavailableError(Math.ceil(FAILURE_BACKOFF_MS / 1000), {
         cause: lastFailure,
@@ -240,11 +244,7 @@ export function createIntrospector(config: ResolvedOptions, settings: ResolvedIn
         record = await pending
       } catch (error) {
         if (BearerError.is(error)) throw error
-        const detail = error instanceof Error ? error.message : String(error)
-        throw new ServiceUnavailableError(1, {
-          cause: rejection('introspection_unavailable', { url: knownEndpoint || undefined, detail, error }),
-          description: INTROSPECTION_UNAVAILABLE,
-        })
+        throw new ServiceUnavailableError(1, { cause: unavailable(error), description: INTROSPECTION_UNAVAILABLE })
       }
       return toAuthInfo(token, record)
     },
